@@ -1,0 +1,97 @@
+/* Private plumbing shared by src/common and the map implementation of a build.
+ * Nothing here is part of the ABI; tests may use it (they link the static library). */
+#ifndef RTMAP_INTERNAL_H
+#define RTMAP_INTERNAL_H
+
+#include "rtmap.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define RTMAP_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define RTMAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RTMAP_NOINLINE    __attribute__((noinline))
+#define RTMAP_INLINE      static inline __attribute__((always_inline))
+#else
+#define RTMAP_LIKELY(x)   (x)
+#define RTMAP_UNLIKELY(x) (x)
+#define RTMAP_NOINLINE
+#define RTMAP_INLINE      static inline
+#endif
+
+/* ---- memory (hooks.c) ------------------------------------------------------
+ * A map copies the allocator that is current when it is made and uses that copy
+ * until it is freed, so changing the hook never sends a block to the wrong free. */
+void  rtmap_current_allocator(rtmap_allocator *out);
+/* Zeroed, aligned to `align` (a power of two); NULL on failure, never panics. */
+void *rtmap_alloc_with(const rtmap_allocator *a, size_t size, size_t align, const rtmap_type *layout);
+void  rtmap_free_with(const rtmap_allocator *a, void *p, size_t size);
+
+/* ---- panics (hooks.c) ------------------------------------------------------
+ * rtmap_panic returns only when the embedder's handler returned (or a checked-API
+ * call is collecting the error); the caller must then return as if nothing
+ * happened, leaving the map unchanged. Implementations must restore every flag
+ * (hashWriting included) before raising, because a handler may longjmp. */
+void rtmap_panic(rtmap_panic_kind kind, const char *msg);
+/* "hash of unhashable type T": raised by hashers of `any` and of types holding one. */
+void rtmap_panic_unhashable(const rtmap_type *t);
+/* Raised with RTMAP_PANIC_OUT_OF_MEMORY. */
+void rtmap_panic_oom(void);
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noreturn, cold))
+#endif
+void rtmap_fatal(rtmap_panic_kind kind, const char *msg);
+
+/* Non-fatal panics raised on this thread so far. A map operation that calls a
+ * hasher which may panic (RTMAP_HASH_MIGHT_PANIC) compares it before and after
+ * the call to notice a panic whose handler returned. */
+extern _Thread_local unsigned rtmap_tls_panics;
+
+/* The checked API collects panics instead of delivering them: while a collector
+ * is active on a thread, rtmap_panic records the first kind and returns. */
+typedef struct rtmap_panic_collector {
+    struct rtmap_panic_collector *outer;
+    bool                          raised;
+    rtmap_panic_kind              kind;
+} rtmap_panic_collector;
+void rtmap_collect_panics_begin(rtmap_panic_collector *c);
+void rtmap_collect_panics_end(rtmap_panic_collector *c);
+
+/* ---- randomness (hooks.c) -------------------------------------------------- */
+uint64_t rtmap_rand(void);
+
+/* ---- shared zero value (hooks.c): mapaccess1 on a miss returns this -------- */
+extern const uint8_t rtmap_zero_val[RTMAP_ZERO_VAL_SIZE];
+
+/* ---- hashing internals (hash.c) ---------------------------------------------
+ * Hash of a key through its map type; `*panicked` becomes true when the hasher
+ * raised a panic whose handler returned. Only maps with RTMAP_HASH_MIGHT_PANIC
+ * need the check; the others may call t->hasher directly. */
+RTMAP_INLINE uint64_t rtmap_hash_key(const rtmap_maptype *t, const void *key,
+                                     uint64_t seed, bool *panicked)
+{
+    if (RTMAP_LIKELY(!(t->flags & RTMAP_HASH_MIGHT_PANIC))) {
+        *panicked = false;
+        return t->hasher(t->key, key, seed);
+    }
+    unsigned before = rtmap_tls_panics;
+    uint64_t h = t->hasher(t->key, key, seed);
+    *panicked = rtmap_tls_panics != before;
+    return h;
+}
+
+/* ---- what each implementation (src/noswiss or src/swiss) provides ---------- */
+
+/* Fills the layout fields of `mt` for this build's bucket or group: `bucket`
+ * (a new type from the C heap, with `gcdata` marking the pointer words of one
+ * bucket/group), `bucketsize`, `keysize`, `valuesize`, `slotsize`, `elemoff`.
+ * `mt->key`, `mt->elem` and the RTMAP_INDIRECT_* bits of `mt->flags` are set on
+ * entry. Returns RTMAP_ENOMEM or RTMAP_EINVAL (layout too large) on failure. */
+rtmap_err rtmap_impl_layout(rtmap_maptype *mt);
+
+/* True while a write to `h` is in progress (the hashWriting / writing flag). */
+bool rtmap_impl_writing(const rtmap_hmap *h);
+
+/* Walks the whole structure of `h` and checks every invariant of the build.
+ * Returns true when all hold; otherwise false, with a description in `why`. */
+bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *h, char *why, size_t whylen);
+
+#endif /* RTMAP_INTERNAL_H */
