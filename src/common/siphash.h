@@ -1,0 +1,125 @@
+/* SipHash building blocks shared by siphash.c (the reference-conformant entry
+ * points) and hash.c (the keyed hot paths of rtmap_memhash*), plus HalfSipHash,
+ * which the library does not use for maps but implements so that every section of
+ * the reference vectors is checked. Private. */
+#ifndef RTMAP_SIPHASH_H
+#define RTMAP_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* "somepseudorandomlygeneratedbytes", the initialisation constants of SipHash. */
+#define RTMAP_SIP_C0 UINT64_C(0x736f6d6570736575)
+#define RTMAP_SIP_C1 UINT64_C(0x646f72616e646f6d)
+#define RTMAP_SIP_C2 UINT64_C(0x6c7967656e657261)
+#define RTMAP_SIP_C3 UINT64_C(0x7465646279746573)
+
+typedef struct rtmap_sip_state {
+    uint64_t v0, v1, v2, v3;
+} rtmap_sip_state;
+
+static inline uint64_t rtmap_rotl64(uint64_t x, unsigned b)
+{
+    return (x << b) | (x >> (64 - b));
+}
+
+/* Little-endian loads without alignment requirements; compilers turn these into
+ * a single mov on little-endian targets. */
+static inline uint64_t rtmap_load_le64(const void *p)
+{
+    const uint8_t *b = p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, b, 8);
+    return v;
+#else
+    return (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24 |
+           (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 | (uint64_t)b[6] << 48 | (uint64_t)b[7] << 56;
+#endif
+}
+
+static inline uint32_t rtmap_load_le32(const void *p)
+{
+    const uint8_t *b = p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t v;
+    memcpy(&v, b, 4);
+    return v;
+#else
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+#endif
+}
+
+/* The last 0..7 bytes of a message, little-endian, in the low bytes of a word. */
+static inline uint64_t rtmap_load_tail(const uint8_t *p, size_t n)
+{
+    uint64_t t = 0;
+    switch (n) {
+    case 7: t |= (uint64_t)p[6] << 48; /* fall through */
+    case 6: t |= (uint64_t)p[5] << 40; /* fall through */
+    case 5: t |= (uint64_t)p[4] << 32; /* fall through */
+    case 4: return t | rtmap_load_le32(p);
+    case 3: t |= (uint64_t)p[2] << 16; /* fall through */
+    case 2: t |= (uint64_t)p[1] << 8;  /* fall through */
+    case 1: t |= (uint64_t)p[0];       /* fall through */
+    default: break;
+    }
+    return t;
+}
+
+static inline void rtmap_sip_round(rtmap_sip_state *s)
+{
+    s->v0 += s->v1; s->v1 = rtmap_rotl64(s->v1, 13); s->v1 ^= s->v0; s->v0 = rtmap_rotl64(s->v0, 32);
+    s->v2 += s->v3; s->v3 = rtmap_rotl64(s->v3, 16); s->v3 ^= s->v2;
+    s->v0 += s->v3; s->v3 = rtmap_rotl64(s->v3, 21); s->v3 ^= s->v0;
+    s->v2 += s->v1; s->v1 = rtmap_rotl64(s->v1, 17); s->v1 ^= s->v2; s->v2 = rtmap_rotl64(s->v2, 32);
+}
+
+static inline void rtmap_sip_init(rtmap_sip_state *s, uint64_t k0, uint64_t k1)
+{
+    s->v0 = RTMAP_SIP_C0 ^ k0;
+    s->v1 = RTMAP_SIP_C1 ^ k1;
+    s->v2 = RTMAP_SIP_C2 ^ k0;
+    s->v3 = RTMAP_SIP_C3 ^ k1;
+}
+
+/* One message word through `c` compression rounds; c is a constant at every
+ * call site, so the loop unrolls. */
+static inline void rtmap_sip_compress(rtmap_sip_state *s, uint64_t m, int c)
+{
+    s->v3 ^= m;
+    for (int i = 0; i < c; i++)
+        rtmap_sip_round(s);
+    s->v0 ^= m;
+}
+
+static inline uint64_t rtmap_sip_finish64(rtmap_sip_state *s, int d)
+{
+    s->v2 ^= 0xff;
+    for (int i = 0; i < d; i++)
+        rtmap_sip_round(s);
+    return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+/* The whole message: full words, then the last word holding the remaining bytes
+ * and the length modulo 256 in its top byte. */
+static inline void rtmap_sip_absorb(rtmap_sip_state *s, const void *data, size_t len, int c)
+{
+    /* Index rather than advance the pointer: `data` may be NULL when len is 0. */
+    const uint8_t *p = data;
+    size_t full = len & ~(size_t)7;
+    for (size_t i = 0; i < full; i += 8)
+        rtmap_sip_compress(s, rtmap_load_le64(p + i), c);
+    uint64_t last = (uint64_t)len << 56;
+    if (len & 7)
+        last |= rtmap_load_tail(p + full, len & 7);
+    rtmap_sip_compress(s, last, c);
+}
+
+/* HalfSipHash-2-4 with an 8-byte key: 32- and 64-bit outputs (the latter is the
+ * two 32-bit words, little-endian, as the reference writes it). */
+uint32_t rtmap_halfsiphash24_32(const uint8_t key[8], const void *data, size_t len);
+uint64_t rtmap_halfsiphash24_64(const uint8_t key[8], const void *data, size_t len);
+
+#endif /* RTMAP_SIPHASH_H */
