@@ -72,7 +72,7 @@ static void *test_alloc(void *ctx, size_t size, size_t align, const rtmap_type *
     return (void *)user;
 }
 
-static void test_free(void *ctx, void *p, size_t size)
+static void rt_counting_free(void *ctx, void *p, size_t size)
 {
     (void)ctx;
     if (!p)
@@ -95,7 +95,7 @@ void rt_use_test_allocator(void)
 {
     memset(&rt_alloc, 0, sizeof rt_alloc);
     rt_alloc.fail_at = -1;
-    rtmap_allocator a = { test_alloc, test_free, NULL };
+    rtmap_allocator a = { test_alloc, rt_counting_free, NULL };
     rtmap_set_allocator(&a);
 }
 
