@@ -1,0 +1,47 @@
+/* The extendible-hashing directory: 2^global_depth entries indexed by the top hash
+ * bits. A table of local depth d owns the 2^(global_depth - d) consecutive entries
+ * starting at its index. The directory only ever doubles; an old directory is never
+ * read by iterators (they look tables up afresh), so it is freed at once. */
+#include "swiss.h"
+
+swiss_table **swiss_dir_alloc(rtmap_hmap *m, size_t len)
+{
+    if (len > SIZE_MAX / sizeof(swiss_table *))
+        return NULL;
+    return swiss_alloc(m, len * sizeof(swiss_table *), _Alignof(swiss_table *),
+                       &swiss_directory_type);
+}
+
+void swiss_dir_free(rtmap_hmap *m, void *dir, size_t len)
+{
+    swiss_free(m, dir, len * sizeof(swiss_table *));
+}
+
+void swiss_dir_install(rtmap_hmap *m, swiss_table *tab)
+{
+    swiss_table **dir = m->dir_ptr;
+    size_t span = (size_t)1 << (m->global_depth - tab->local_depth);
+    for (size_t i = 0; i < span; i++)
+        dir[(size_t)tab->index + i] = tab;
+}
+
+void swiss_dir_double(rtmap_hmap *m, swiss_table **new_dir)
+{
+    swiss_table **old = m->dir_ptr;
+    size_t len = m->dir_len;
+    for (size_t i = 0; i < len; i++) {
+        swiss_table *tab = old[i];
+        /* A table spans several entries: renumber it once, at its first one. Its
+           new index 2i lies beyond the rest of its old run, so no later entry of
+           the run can match again. */
+        if (tab->index == (intptr_t)i)
+            tab->index = 2 * (intptr_t)i;
+        new_dir[2 * i] = tab;
+        new_dir[2 * i + 1] = tab;
+    }
+    m->dir_ptr = new_dir;
+    m->dir_len = 2 * len;
+    m->global_depth++;
+    m->global_shift--;
+    swiss_dir_free(m, old, len);
+}

@@ -1,0 +1,115 @@
+/* Fast paths for string keys: compare length then bytes, the elem sits at key + 16,
+ * an overwrite always rewrites the stored header (the bytes may live elsewhere).
+ * In a small map a long key (> 64 bytes) is first filtered on length and its first
+ * and last 8 bytes: with no candidate or a single one, no hash is computed. */
+#include "assign.h"
+
+#define STR_ELEM_OFFSET (sizeof(rtmap_string))
+#define LONG_KEY 64
+
+static inline const rtmap_string *slot_str(const uint8_t *slot)
+{
+    return (const rtmap_string *)(const void *)slot;
+}
+
+static inline bool str_equal(const rtmap_string *a, const rtmap_string *b)
+{
+    return a->len == b->len && (a->ptr == b->ptr || a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
+}
+
+static inline bool keystr_eq(const rtmap_maptype *t, const void *key, const uint8_t *slot)
+{
+    return str_equal(key, slot_str(slot));
+}
+
+static inline void keystr_store(const rtmap_maptype *t, uint8_t *slot, const void *key,
+                                const swiss_new_entry *ne)
+{
+    memcpy(slot, key, sizeof(rtmap_string));
+}
+
+static inline void keystr_hit(const rtmap_maptype *t, uint8_t *slot, const void *key)
+{
+    memcpy(slot, key, sizeof(rtmap_string));
+}
+
+/* Might a and b be equal? Both at least 8 bytes long. */
+static inline bool long_quick_equal(const rtmap_string *a, const rtmap_string *b)
+{
+    return a->len == b->len && memcmp(a->ptr, b->ptr, 8) == 0 &&
+           memcmp(a->ptr + a->len - 8, b->ptr + b->len - 8, 8) == 0;
+}
+
+static uint8_t *small_find_long(const rtmap_maptype *t, const rtmap_hmap *m, const rtmap_string *key)
+{
+    uint8_t *g = m->dir_ptr;
+    uint64_t full = group_match_full(ctrl_load(g));
+    uint8_t *candidate = NULL;
+    while (full) {
+        uint8_t *slot = swiss_slot(t, g, bitset_first(full));
+        full = bitset_remove_first(full);
+        if (long_quick_equal(key, slot_str(slot))) {
+            if (candidate)      /* two candidates: hashing is cheaper than two compares */
+                return swiss_small_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
+            candidate = slot;
+        }
+    }
+    return candidate && str_equal(key, slot_str(candidate)) ? candidate : NULL;
+}
+
+static uint8_t *findstr(const rtmap_maptype *t, const rtmap_hmap *m, const rtmap_string *key)
+{
+    if (m->dir_len == 0) {
+        if (key->len > LONG_KEY)
+            return small_find_long(t, m, key);
+        return swiss_small_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
+    }
+    return swiss_table_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
+}
+
+static uint8_t *lookup(const rtmap_maptype *t, rtmap_hmap *h, const rtmap_string *key)
+{
+    if (!h || h->used == 0)
+        return NULL;
+    if (RTMAP_UNLIKELY(h->writing))
+        rtmap_fatal(RTMAP_FATAL_CONCURRENT_READ_WRITE, "concurrent map read and map write");
+    return findstr(t, h, key);
+}
+
+void *rtmap_mapaccess1_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
+{
+    uint8_t *slot = lookup(t, h, &key);
+    return slot ? slot + STR_ELEM_OFFSET : (void *)rtmap_zero_val;
+}
+
+void *rtmap_mapaccess2_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key, bool *ok)
+{
+    uint8_t *slot = lookup(t, h, &key);
+    *ok = slot != NULL;
+    return slot ? slot + STR_ELEM_OFFSET : (void *)rtmap_zero_val;
+}
+
+void *rtmap_mapassign_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
+{
+    if (RTMAP_UNLIKELY(!h)) {
+        rtmap_panic(RTMAP_PANIC_NIL_MAP_WRITE, "assignment to entry in nil map");
+        return NULL;
+    }
+    if (RTMAP_UNLIKELY(h->writing))
+        swiss_fatal_concurrent_writes();
+    uint64_t hash = t->hasher(t->key, &key, h->seed);
+    swiss_begin_write(h);
+    swiss_collect_retired(h);
+    uint8_t *slot = swiss_assign_slot(t, h, &key, hash, keystr_eq, keystr_store, keystr_hit);
+    if (RTMAP_UNLIKELY(!slot)) {
+        swiss_fail_oom(h);
+        return NULL;
+    }
+    swiss_end_write(h);
+    return slot + STR_ELEM_OFFSET;
+}
+
+void rtmap_mapdelete_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
+{
+    rtmap_mapdelete(t, h, &key);
+}

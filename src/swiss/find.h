@@ -1,0 +1,72 @@
+/* The lookup probe, written once and instantiated with a key comparison per key
+ * kind (generic equal, 32/64-bit integers, strings); see assign.h for why the
+ * comparison is a parameter. */
+#ifndef RTMAP_SWISS_FIND_H
+#define RTMAP_SWISS_FIND_H
+
+#include "swiss.h"
+
+typedef bool (*swiss_key_eq_fn)(const rtmap_maptype *t, const void *key, const uint8_t *slot);
+
+/* The table path: m has a directory. */
+RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap *m,
+                                       const void *key, uint64_t hash, swiss_key_eq_fn key_eq,
+                                       swiss_pos *pos)
+{
+    uint8_t h2 = swiss_h2(hash);
+    swiss_table *tab = swiss_dir_lookup(m, hash);
+    for (swiss_probe p = swiss_probe_start(hash, tab->group_mask);; swiss_probe_next(&p)) {
+        uint8_t *g = swiss_group(t, tab, p.offset);
+        uint64_t w = ctrl_load(g);
+        uint64_t match = group_match_h2(w, h2);
+        while (match) {
+            unsigned i = bitset_first(match);
+            uint8_t *slot = swiss_slot(t, g, i);
+            if (RTMAP_LIKELY(key_eq(t, key, slot))) {
+                if (pos)
+                    *pos = (swiss_pos){ tab, g, i };
+                return slot;
+            }
+            match = bitset_remove_first(match);
+        }
+        if (RTMAP_LIKELY(group_match_empty(w)))
+            return NULL;
+    }
+}
+
+/* The small path: one group, matched by H2. */
+RTMAP_INLINE uint8_t *swiss_small_find(const rtmap_maptype *t, const rtmap_hmap *m,
+                                       const void *key, uint64_t hash, swiss_key_eq_fn key_eq,
+                                       swiss_pos *pos)
+{
+    uint8_t *g = m->dir_ptr;
+    uint64_t match = group_match_h2(ctrl_load(g), swiss_h2(hash));
+    while (match) {
+        unsigned i = bitset_first(match);
+        uint8_t *slot = swiss_slot(t, g, i);
+        if (key_eq(t, key, slot)) {
+            if (pos)
+                *pos = (swiss_pos){ NULL, g, i };
+            return slot;
+        }
+        match = bitset_remove_first(match);
+    }
+    return NULL;
+}
+
+/* The small path without a hash, for cheap comparisons: every full slot. */
+RTMAP_INLINE uint8_t *swiss_small_find_nohash(const rtmap_maptype *t, const rtmap_hmap *m,
+                                              const void *key, swiss_key_eq_fn key_eq)
+{
+    uint8_t *g = m->dir_ptr;
+    uint64_t full = group_match_full(ctrl_load(g));
+    while (full) {
+        uint8_t *slot = swiss_slot(t, g, bitset_first(full));
+        if (key_eq(t, key, slot))
+            return slot;
+        full = bitset_remove_first(full);
+    }
+    return NULL;
+}
+
+#endif /* RTMAP_SWISS_FIND_H */

@@ -1,0 +1,206 @@
+/* The swiss build's private data structures: map header, tables, directory,
+ * probe sequence, slot addressing, and the functions the entry points share.
+ * See docs/swiss.md for the design. */
+#ifndef RTMAP_SWISS_H
+#define RTMAP_SWISS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+#include "group.h"
+
+#define SWISS_MAX_AVG_GROUP_LOAD 7u
+#define SWISS_MAX_TABLE_CAPACITY 1024u
+#define SWISS_MAX_ALLOC (UINT64_C(1) << 47)   /* hints asking for more are ignored */
+
+/* One table: open addressing over `capacity / 8` groups. A table is replaced (never
+ * changed in place) by growth or split; the replaced one keeps `index == -1` and its
+ * contents so that iterators which started on it can finish. */
+typedef struct swiss_table {
+    uint16_t used;
+    uint16_t capacity;
+    uint16_t growth_left;     /* inserts into empty slots left before a rehash */
+    uint8_t  local_depth;
+    uint8_t  pad_;
+    intptr_t index;           /* first directory entry pointing here; -1: stale */
+    uint8_t *groups;
+    uint64_t group_mask;      /* capacity / 8 - 1 */
+} swiss_table;
+
+/* Storage the map no longer uses but an iterator may still read. */
+typedef struct swiss_retired {
+    void  *ptr;
+    size_t size;
+} swiss_retired;
+
+struct rtmap_hmap {
+    intptr_t  used;               /* first member: the entry count (ABI) */
+    uint64_t  seed;
+    void     *dir_ptr;            /* NULL, the small map's one group, or the directory */
+    size_t    dir_len;            /* 0: small or unallocated; else 1 << global_depth */
+    uint8_t   global_depth;
+    uint8_t   global_shift;       /* 63 - global_depth: index = (hash >> 1) >> shift */
+    uint8_t   writing;            /* XOR-toggled by every write (misuse tripwire) */
+    bool      tombstone_possible; /* false: no table holds a deleted slot */
+    uint64_t  clear_seq;          /* bumped by every effective clear */
+    swiss_retired *retired;       /* freed when no iterator is live */
+    size_t    retired_len, retired_cap;
+    _Atomic(uintptr_t) live_iters;
+    rtmap_allocator alloc;        /* the allocator current at makemap */
+};
+
+/* Layout descriptors of the implementation's own blocks (precise-GC bitmaps). */
+extern const rtmap_type swiss_hmap_type, swiss_table_type, swiss_directory_type,
+    swiss_retired_type;
+
+/* ---- hash bits ---------------------------------------------------------------- */
+RTMAP_INLINE uint64_t swiss_h1(uint64_t hash) { return hash >> 7; }
+RTMAP_INLINE uint8_t  swiss_h2(uint64_t hash) { return (uint8_t)(hash & 0x7F); }
+
+/* ---- slots and groups ------------------------------------------------------------ */
+RTMAP_INLINE uint8_t *swiss_group(const rtmap_maptype *t, const swiss_table *tab, uint64_t i)
+{
+    return tab->groups + i * t->bucketsize;
+}
+RTMAP_INLINE uint8_t *swiss_slot(const rtmap_maptype *t, uint8_t *group, unsigned slot)
+{
+    return group + 8 + (size_t)slot * t->slotsize;
+}
+RTMAP_INLINE void *swiss_slot_key(const rtmap_maptype *t, uint8_t *slot)
+{
+    return (t->flags & RTMAP_INDIRECT_KEY) ? *(void **)slot : slot;
+}
+RTMAP_INLINE void *swiss_slot_elem(const rtmap_maptype *t, uint8_t *slot)
+{
+    uint8_t *e = slot + t->elemoff;
+    return (t->flags & RTMAP_INDIRECT_ELEM) ? *(void **)e : e;
+}
+
+/* ---- directory ------------------------------------------------------------------- */
+RTMAP_INLINE swiss_table *swiss_dir_at(const rtmap_hmap *m, size_t i)
+{
+    return ((swiss_table **)m->dir_ptr)[i];
+}
+/* The top global_depth bits of the hash, without a branch for depth 0 (a shift
+   by 64 is undefined in C): the first shift leaves the top bit clear. */
+RTMAP_INLINE swiss_table *swiss_dir_lookup(const rtmap_hmap *m, uint64_t hash)
+{
+    return swiss_dir_at(m, (size_t)((hash >> 1) >> m->global_shift));
+}
+
+/* ---- probe sequence: triangular offsets over a power-of-two group count ---------- */
+typedef struct swiss_probe {
+    uint64_t mask, offset, step;
+} swiss_probe;
+RTMAP_INLINE swiss_probe swiss_probe_start(uint64_t hash, uint64_t mask)
+{
+    swiss_probe p = { mask, swiss_h1(hash) & mask, 0 };
+    return p;
+}
+RTMAP_INLINE void swiss_probe_next(swiss_probe *p)
+{
+    p->step++;
+    p->offset = (p->offset + p->step) & p->mask;
+}
+
+/* ---- capacity accounting ------------------------------------------------------------ */
+RTMAP_INLINE uint16_t swiss_max_growth(uint16_t capacity)
+{
+    /* A table always keeps an empty slot so that every probe terminates. */
+    return capacity <= SWISS_GROUP_SLOTS ? (uint16_t)(capacity - 1)
+                                         : (uint16_t)(capacity / 8 * SWISS_MAX_AVG_GROUP_LOAD);
+}
+RTMAP_INLINE unsigned swiss_tombstones(const swiss_table *tab)
+{
+    return (unsigned)swiss_max_growth(tab->capacity) - tab->used - tab->growth_left;
+}
+
+/* ---- writing flag and failures ------------------------------------------------------ */
+void swiss_fatal_concurrent_writes(void);
+/* Restores the writing flag, then raises RTMAP_PANIC_OUT_OF_MEMORY. */
+void swiss_fail_oom(rtmap_hmap *m);
+RTMAP_INLINE void swiss_begin_write(rtmap_hmap *m) { m->writing ^= 1; }
+RTMAP_INLINE void swiss_end_write(rtmap_hmap *m)
+{
+    if (RTMAP_UNLIKELY(m->writing == 0))
+        swiss_fatal_concurrent_writes();
+    m->writing ^= 1;
+}
+
+/* ---- memory (map.c) -------------------------------------------------------------------- */
+void *swiss_alloc(rtmap_hmap *m, size_t size, size_t align, const rtmap_type *layout);
+void  swiss_free(rtmap_hmap *m, void *p, size_t size);
+bool  swiss_iterators_live(const rtmap_hmap *m);
+/* Makes room to retire n more blocks without allocating later; false on failure.
+   Needed only while an iterator is live (otherwise retiring frees at once). */
+bool  swiss_retire_reserve(rtmap_hmap *m, size_t n);
+void  swiss_retire(rtmap_hmap *m, void *p, size_t size);
+/* Frees retired blocks when no iterator is live; called at the start of writes. */
+void  swiss_collect_retired(rtmap_hmap *m);
+size_t swiss_group_bytes(const rtmap_maptype *t, uint64_t groups);
+
+/* Indirect key/elem copies a new entry needs, allocated before the map changes. */
+typedef struct swiss_new_entry {
+    void *key_obj;
+    void *elem_obj;
+} swiss_new_entry;
+bool swiss_new_entry_prepare(const rtmap_maptype *t, rtmap_hmap *m, swiss_new_entry *ne);
+void swiss_new_entry_release(const rtmap_maptype *t, rtmap_hmap *m, swiss_new_entry *ne);
+/* Writes key (and the indirect objects of ne) into a free slot. */
+void swiss_new_entry_store(const rtmap_maptype *t, uint8_t *slot, const void *key,
+                           const swiss_new_entry *ne);
+/* Releases the indirect objects of a slot and zeroes what must read as zero. */
+void swiss_slot_clear(const rtmap_maptype *t, rtmap_hmap *m, uint8_t *slot);
+/* Frees every block of m except the header (tables, groups, indirect objects,
+   directory, retired storage). Tolerates a partially built map (clone). */
+void swiss_free_storage(const rtmap_maptype *t, rtmap_hmap *m);
+
+/* ---- small map (map.c) --------------------------------------------------------------- */
+/* Allocates the single group of a small map; NULL on failure. */
+uint8_t *swiss_new_small_group(const rtmap_maptype *t, rtmap_hmap *m);
+/* Moves the 8 entries of the small group into a table of 16 slots behind a
+   directory of one entry. False (map unchanged) when an allocation fails. */
+bool swiss_grow_to_table(const rtmap_maptype *t, rtmap_hmap *m);
+
+/* ---- tables (table.c) ---------------------------------------------------------------- */
+swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,
+                             uint8_t local_depth, intptr_t index);
+void swiss_table_free(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
+/* Retires a replaced table (struct and groups); room was reserved beforehand. */
+void swiss_table_retire(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
+void swiss_table_unchecked_put(const rtmap_maptype *t, swiss_table *tab, uint64_t hash,
+                               const uint8_t *src_slot);
+/* Grows (capacity < 1024) or splits the table; false (map unchanged) on OOM. */
+bool swiss_table_rehash(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
+/* Go 1.25: turns tombstones no probe sequence needs into empty slots. True when
+   growth_left became positive. */
+bool swiss_table_prune_tombstones(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
+uint64_t swiss_hash_stored_key(const rtmap_maptype *t, const rtmap_hmap *m, const void *key);
+
+/* ---- directory (directory.c) ---------------------------------------------------------- */
+/* Points the directory entries of tab's run at tab (tab->index, local depth set). */
+void swiss_dir_install(rtmap_hmap *m, swiss_table *tab);
+/* Doubles the directory into new_dir (2 * dir_len entries, already allocated). */
+void swiss_dir_double(rtmap_hmap *m, swiss_table **new_dir);
+void swiss_dir_free(rtmap_hmap *m, void *dir, size_t len);
+swiss_table **swiss_dir_alloc(rtmap_hmap *m, size_t len);
+
+/* ---- lookup (access.c) -------------------------------------------------------------------- */
+/* Where a slot lives (a zero-size slot's address alone does not tell). */
+typedef struct swiss_pos {
+    swiss_table *tab;           /* NULL in a small map */
+    uint8_t     *group;
+    unsigned     index;
+} swiss_pos;
+/* The slot holding key, or NULL; fills *pos when pos is not NULL. */
+uint8_t *swiss_find_slot(const rtmap_maptype *t, const rtmap_hmap *m, const void *key,
+                         uint64_t hash, swiss_pos *pos);
+/* Raises the unhashable panic for a lookup/delete that needs no hash otherwise. */
+bool swiss_check_hashable(const rtmap_maptype *t, const void *key);
+
+/* ---- clear (clear.c) ---------------------------------------------------------------------- */
+void swiss_clear_locked(const rtmap_maptype *t, rtmap_hmap *m);
+
+#endif /* RTMAP_SWISS_H */

@@ -1,0 +1,168 @@
+/* rtmap_verify for the swiss build: walks the whole map and checks the invariants
+ * the algorithm relies on. Slow by design; for tests. */
+#include "find.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static bool fail(char *why, size_t len, const char *fmt, ...)
+{
+    if (why && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, len, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+static bool zero_bytes(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+static bool self_equal(const rtmap_maptype *t, const void *key)
+{
+    return t->key->equal(t->key, key, key);
+}
+
+/* Checks the ctrl bytes of one group and the slots they describe; counts states. */
+static bool check_group(const rtmap_maptype *t, const rtmap_hmap *m, uint8_t *g,
+                        unsigned *full, unsigned *deleted, unsigned *empty, char *why, size_t len)
+{
+    unsigned f = 0, d = 0, e = 0;
+    for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++) {
+        uint8_t c = ctrl_get(g, i);
+        uint8_t *slot = swiss_slot(t, g, i);
+        if (c == SWISS_CTRL_EMPTY || c == SWISS_CTRL_DELETED) {
+            c == SWISS_CTRL_EMPTY ? e++ : d++;
+            if ((t->flags & RTMAP_INDIRECT_KEY) && *(void **)slot)
+                return fail(why, len, "free slot %u keeps an indirect key", i);
+            if ((t->flags & RTMAP_INDIRECT_ELEM) ? *(void **)(slot + t->elemoff) != NULL
+                                                 : !zero_bytes(slot + t->elemoff, t->elem->size))
+                return fail(why, len, "free slot %u has a non-zero elem", i);
+            continue;
+        }
+        if (c & 0x80)
+            return fail(why, len, "bad control byte 0x%02x", c);
+        f++;
+        if ((t->flags & RTMAP_INDIRECT_KEY) && !*(void **)slot)
+            return fail(why, len, "full slot %u has no key object", i);
+        if ((t->flags & RTMAP_INDIRECT_ELEM) && !*(void **)(slot + t->elemoff))
+            return fail(why, len, "full slot %u has no elem object", i);
+        const void *key = swiss_slot_key(t, slot);
+        if (self_equal(t, key)) {
+            uint64_t hash = t->hasher(t->key, key, m->seed);
+            if (swiss_h2(hash) != c)
+                return fail(why, len, "slot %u: ctrl 0x%02x is not the key's H2 0x%02x", i, c,
+                            swiss_h2(hash));
+        }
+    }
+    *full += f;
+    *deleted += d;
+    *empty += e;
+    if (d && e)
+        return fail(why, len, "a group holds both empty and deleted slots");
+    return true;
+}
+
+static bool check_table(const rtmap_maptype *t, const rtmap_hmap *m, const swiss_table *tab,
+                        size_t at, char *why, size_t len)
+{
+    if (tab->capacity < SWISS_GROUP_SLOTS || tab->capacity > SWISS_MAX_TABLE_CAPACITY ||
+        (tab->capacity & (tab->capacity - 1)))
+        return fail(why, len, "table at %zu: bad capacity %u", at, tab->capacity);
+    if (tab->group_mask != tab->capacity / SWISS_GROUP_SLOTS - 1u)
+        return fail(why, len, "table at %zu: group mask %llu for capacity %u", at,
+                    (unsigned long long)tab->group_mask, tab->capacity);
+    unsigned full = 0, deleted = 0, empty = 0;
+    for (uint64_t gi = 0; gi <= tab->group_mask; gi++) {
+        uint8_t *g = swiss_group(t, tab, gi);
+        if (!check_group(t, m, g, &full, &deleted, &empty, why, len))
+            return false;
+        uint64_t fm = group_match_full(ctrl_load(g));
+        while (fm) {
+            unsigned i = bitset_first(fm);
+            fm = bitset_remove_first(fm);
+            uint8_t *slot = swiss_slot(t, g, i);
+            const void *key = swiss_slot_key(t, slot);
+            if (!self_equal(t, key))
+                continue;
+            uint64_t hash = t->hasher(t->key, key, m->seed);
+            if (swiss_dir_lookup(m, hash) != tab)
+                return fail(why, len, "table at %zu holds a key the directory sends elsewhere", at);
+            swiss_pos pos;
+            if (swiss_find_slot(t, m, key, hash, &pos) != slot)
+                return fail(why, len, "table at %zu: a stored key is not found by lookup", at);
+        }
+    }
+    if (full != tab->used)
+        return fail(why, len, "table at %zu: used %u but %u full slots", at, tab->used, full);
+    if (tab->growth_left > swiss_max_growth(tab->capacity) ||
+        tab->used + tab->growth_left > swiss_max_growth(tab->capacity))
+        return fail(why, len, "table at %zu: used %u + growth_left %u > max %u", at, tab->used,
+                    tab->growth_left, swiss_max_growth(tab->capacity));
+    if (deleted != swiss_tombstones(tab))
+        return fail(why, len, "table at %zu: %u deleted slots, accounting says %u", at, deleted,
+                    swiss_tombstones(tab));
+    if (empty == 0)
+        return fail(why, len, "table at %zu has no empty slot", at);
+    if (deleted && !m->tombstone_possible)
+        return fail(why, len, "tombstones exist but tombstone_possible is false");
+    return true;
+}
+
+bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t len)
+{
+    if (!m)
+        return true;
+    if (m->writing)
+        return fail(why, len, "writing flag set");
+    if (m->used < 0)
+        return fail(why, len, "negative count");
+    if (!m->dir_ptr) {
+        if (m->used || m->dir_len)
+            return fail(why, len, "unallocated map with used %ld dir_len %zu", (long)m->used, m->dir_len);
+        return true;
+    }
+    if (m->dir_len == 0) {
+        unsigned full = 0, deleted = 0, empty = 0;
+        if (!check_group(t, m, m->dir_ptr, &full, &deleted, &empty, why, len))
+            return false;
+        if (deleted)
+            return fail(why, len, "small map with tombstones");
+        if ((intptr_t)full != m->used)
+            return fail(why, len, "small map: used %ld but %u full slots", (long)m->used, full);
+        return true;
+    }
+    if (m->global_depth > 63 || m->dir_len != (size_t)1 << m->global_depth)
+        return fail(why, len, "dir_len %zu for global depth %u", m->dir_len, m->global_depth);
+    if (m->global_shift != 63 - m->global_depth)
+        return fail(why, len, "global shift %u for depth %u", m->global_shift, m->global_depth);
+    intptr_t total = 0;
+    for (size_t i = 0; i < m->dir_len;) {
+        const swiss_table *tab = swiss_dir_at(m, i);
+        if (!tab)
+            return fail(why, len, "directory entry %zu is NULL", i);
+        if (tab->local_depth > m->global_depth)
+            return fail(why, len, "entry %zu: local depth %u > global depth %u", i,
+                        tab->local_depth, m->global_depth);
+        size_t span = (size_t)1 << (m->global_depth - tab->local_depth);
+        if (tab->index != (intptr_t)i || i % span != 0)
+            return fail(why, len, "entry %zu: table index %ld (span %zu)", i, (long)tab->index, span);
+        for (size_t j = i; j < i + span; j++)
+            if (j >= m->dir_len || swiss_dir_at(m, j) != tab)
+                return fail(why, len, "entry %zu: table does not cover its run", j);
+        /* A table seen again past its run would fail the index check there. */
+        if (!check_table(t, m, tab, i, why, len))
+            return false;
+        total += tab->used;
+        i += span;
+    }
+    if (total != m->used)
+        return fail(why, len, "map used %ld, tables hold %ld", (long)m->used, (long)total);
+    return true;
+}
