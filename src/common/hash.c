@@ -79,18 +79,34 @@ static void init_process_key(void)
     atomic_store_explicit(&pkey_ready, true, memory_order_release);
 }
 
-RTMAP_INLINE const process_key *process_key_get(void)
+static bool process_key_ready(void)
 {
-    if (RTMAP_UNLIKELY(!atomic_load_explicit(&pkey_ready, memory_order_acquire)))
-        pthread_once(&pkey_once, init_process_key);
-    return &pkey;
+    return atomic_load_explicit(&pkey_ready, memory_order_acquire);
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline, cold))
+#endif
+static void process_key_init(void)
+{
+    pthread_once(&pkey_once, init_process_key);
+}
+
+/* Every entry point checks the key and, the first time only, initialises it and
+ * starts over from a separate cold call, so that the hot path needs no stack
+ * frame: this hash runs on every map operation. */
+#define ENSURE_PROCESS_KEY(retry)                                                  \
+    do {                                                                           \
+        if (RTMAP_UNLIKELY(!process_key_ready()))                                  \
+            return (process_key_init(), (retry));                                  \
+    } while (0)
 
 #ifdef FAST_HASH
 
 uint64_t rtmap_memhash(const void *p, uint64_t seed, size_t len)
 {
-    const process_key *k = process_key_get();
+    ENSURE_PROCESS_KEY(rtmap_memhash(p, seed, len));
+    const process_key *k = &pkey;
 #if RTMAP_HAVE_AES_HASH
     if (RTMAP_LIKELY(k->aes))
         return rtmap_fast_aes(&k->fast, p, seed, len);
@@ -100,7 +116,8 @@ uint64_t rtmap_memhash(const void *p, uint64_t seed, size_t len)
 
 uint64_t rtmap_memhash32(const void *p, uint64_t seed)
 {
-    const process_key *k = process_key_get();
+    ENSURE_PROCESS_KEY(rtmap_memhash32(p, seed));
+    const process_key *k = &pkey;
 #if RTMAP_HAVE_AES_HASH
     if (RTMAP_LIKELY(k->aes))
         return rtmap_fast_aes32(&k->fast, p, seed);
@@ -110,7 +127,8 @@ uint64_t rtmap_memhash32(const void *p, uint64_t seed)
 
 uint64_t rtmap_memhash64(const void *p, uint64_t seed)
 {
-    const process_key *k = process_key_get();
+    ENSURE_PROCESS_KEY(rtmap_memhash64(p, seed));
+    const process_key *k = &pkey;
 #if RTMAP_HAVE_AES_HASH
     if (RTMAP_LIKELY(k->aes))
         return rtmap_fast_aes64(&k->fast, p, seed);
@@ -120,14 +138,16 @@ uint64_t rtmap_memhash64(const void *p, uint64_t seed)
 
 const char *rtmap_hash_name(void)
 {
-    return process_key_get()->aes ? "fast-aes" : "fast-mix";
+    ENSURE_PROCESS_KEY(rtmap_hash_name());
+    return pkey.aes ? "fast-aes" : "fast-mix";
 }
 
 #else /* SipHash-c-d */
 
+/* Only called after ENSURE_PROCESS_KEY. */
 RTMAP_INLINE rtmap_sip_state seeded_state(uint64_t seed)
 {
-    rtmap_sip_state s = process_key_get()->keyed;
+    rtmap_sip_state s = pkey.keyed;
     s.v0 ^= seed;
     s.v2 ^= seed;
     return s;
@@ -135,6 +155,7 @@ RTMAP_INLINE rtmap_sip_state seeded_state(uint64_t seed)
 
 uint64_t rtmap_memhash(const void *p, uint64_t seed, size_t len)
 {
+    ENSURE_PROCESS_KEY(rtmap_memhash(p, seed, len));
     rtmap_sip_state s = seeded_state(seed);
     rtmap_sip_absorb(&s, p, len, SIP_C);
     return rtmap_sip_finish64(&s, SIP_D);
@@ -143,6 +164,7 @@ uint64_t rtmap_memhash(const void *p, uint64_t seed, size_t len)
 /* One word: the message block and the length block, without the general loop. */
 uint64_t rtmap_memhash64(const void *p, uint64_t seed)
 {
+    ENSURE_PROCESS_KEY(rtmap_memhash64(p, seed));
     rtmap_sip_state s = seeded_state(seed);
     rtmap_sip_compress(&s, rtmap_load_le64(p), SIP_C);
     rtmap_sip_compress(&s, (uint64_t)8 << 56, SIP_C);
@@ -152,6 +174,7 @@ uint64_t rtmap_memhash64(const void *p, uint64_t seed)
 /* Four bytes fit in the length block itself. */
 uint64_t rtmap_memhash32(const void *p, uint64_t seed)
 {
+    ENSURE_PROCESS_KEY(rtmap_memhash32(p, seed));
     rtmap_sip_state s = seeded_state(seed);
     rtmap_sip_compress(&s, (uint64_t)4 << 56 | rtmap_load_le32(p), SIP_C);
     return rtmap_sip_finish64(&s, SIP_D);

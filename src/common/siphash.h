@@ -51,21 +51,14 @@ static inline uint32_t rtmap_load_le32(const void *p)
 #endif
 }
 
-/* The last 0..7 bytes of a message, little-endian, in the low bytes of a word. */
-static inline uint64_t rtmap_load_tail(const uint8_t *p, size_t n)
+/* 1..7 bytes, little-endian, in the low bytes of a word. Overlapping loads
+ * instead of a byte loop: for 4..7 bytes the two 4-byte loads agree on the bytes
+ * they share, and for 1..3 bytes the three single-byte loads do. */
+static inline uint64_t rtmap_load_short(const uint8_t *p, size_t n)
 {
-    uint64_t t = 0;
-    switch (n) {
-    case 7: t |= (uint64_t)p[6] << 48; /* fall through */
-    case 6: t |= (uint64_t)p[5] << 40; /* fall through */
-    case 5: t |= (uint64_t)p[4] << 32; /* fall through */
-    case 4: return t | rtmap_load_le32(p);
-    case 3: t |= (uint64_t)p[2] << 16; /* fall through */
-    case 2: t |= (uint64_t)p[1] << 8;  /* fall through */
-    case 1: t |= (uint64_t)p[0];       /* fall through */
-    default: break;
-    }
-    return t;
+    if (n >= 4)
+        return rtmap_load_le32(p) | (uint64_t)rtmap_load_le32(p + n - 4) << (8 * (n - 4));
+    return (uint64_t)p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) | (uint64_t)p[n - 1] << (8 * (n - 1));
 }
 
 static inline void rtmap_sip_round(rtmap_sip_state *s)
@@ -112,8 +105,12 @@ static inline void rtmap_sip_absorb(rtmap_sip_state *s, const void *data, size_t
     for (size_t i = 0; i < full; i += 8)
         rtmap_sip_compress(s, rtmap_load_le64(p + i), c);
     uint64_t last = (uint64_t)len << 56;
-    if (len & 7)
-        last |= rtmap_load_tail(p + full, len & 7);
+    size_t rest = len & 7;
+    if (rest) {
+        /* With a full word before it, the tail is the top of the last 8 bytes. */
+        last |= len >= 8 ? rtmap_load_le64(p + len - 8) >> (64 - 8 * rest)
+                         : rtmap_load_short(p, rest);
+    }
     rtmap_sip_compress(s, last, c);
 }
 
