@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "hash_fast.h"
 #include "siphash.h"
+#include "types.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -101,39 +102,36 @@ static void process_key_init(void)
             return (process_key_init(), (retry));                                  \
     } while (0)
 
+/* The bodies, valid once the key is ready; each public function and each type
+ * hasher (types.h) is a check of the key plus one of these, inlined, so that a
+ * map's call through t->hasher reaches the hash without a second call. */
 #ifdef FAST_HASH
 
-uint64_t rtmap_memhash(const void *p, uint64_t seed, size_t len)
+RTMAP_INLINE uint64_t hash_mem(const void *p, uint64_t seed, size_t len)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash(p, seed, len));
-    const process_key *k = &pkey;
 #if RTMAP_HAVE_AES_HASH
-    if (RTMAP_LIKELY(k->aes))
-        return rtmap_fast_aes(&k->fast, p, seed, len);
+    if (RTMAP_LIKELY(pkey.aes))
+        return rtmap_fast_aes(&pkey.fast, p, seed, len);
 #endif
-    return rtmap_fast_mix(&k->fast, p, seed, len);
+    return rtmap_fast_mix(&pkey.fast, p, seed, len);
 }
 
-uint64_t rtmap_memhash32(const void *p, uint64_t seed)
+RTMAP_INLINE uint64_t hash_32(const void *p, uint64_t seed)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash32(p, seed));
-    const process_key *k = &pkey;
 #if RTMAP_HAVE_AES_HASH
-    if (RTMAP_LIKELY(k->aes))
-        return rtmap_fast_aes32(&k->fast, p, seed);
+    if (RTMAP_LIKELY(pkey.aes))
+        return rtmap_fast_aes32(&pkey.fast, p, seed);
 #endif
-    return rtmap_fast_mix32(&k->fast, p, seed);
+    return rtmap_fast_mix32(&pkey.fast, p, seed);
 }
 
-uint64_t rtmap_memhash64(const void *p, uint64_t seed)
+RTMAP_INLINE uint64_t hash_64(const void *p, uint64_t seed)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash64(p, seed));
-    const process_key *k = &pkey;
 #if RTMAP_HAVE_AES_HASH
-    if (RTMAP_LIKELY(k->aes))
-        return rtmap_fast_aes64(&k->fast, p, seed);
+    if (RTMAP_LIKELY(pkey.aes))
+        return rtmap_fast_aes64(&pkey.fast, p, seed);
 #endif
-    return rtmap_fast_mix64(&k->fast, p, seed);
+    return rtmap_fast_mix64(&pkey.fast, p, seed);
 }
 
 const char *rtmap_hash_name(void)
@@ -144,7 +142,6 @@ const char *rtmap_hash_name(void)
 
 #else /* SipHash-c-d */
 
-/* Only called after ENSURE_PROCESS_KEY. */
 RTMAP_INLINE rtmap_sip_state seeded_state(uint64_t seed)
 {
     rtmap_sip_state s = pkey.keyed;
@@ -153,30 +150,27 @@ RTMAP_INLINE rtmap_sip_state seeded_state(uint64_t seed)
     return s;
 }
 
-uint64_t rtmap_memhash(const void *p, uint64_t seed, size_t len)
+RTMAP_INLINE uint64_t hash_mem(const void *p, uint64_t seed, size_t len)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash(p, seed, len));
     rtmap_sip_state s = seeded_state(seed);
     rtmap_sip_absorb(&s, p, len, SIP_C);
     return rtmap_sip_finish64(&s, SIP_D);
 }
 
-/* One word: the message block and the length block, without the general loop. */
-uint64_t rtmap_memhash64(const void *p, uint64_t seed)
+/* Four bytes fit in the length block itself. */
+RTMAP_INLINE uint64_t hash_32(const void *p, uint64_t seed)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash64(p, seed));
     rtmap_sip_state s = seeded_state(seed);
-    rtmap_sip_compress(&s, rtmap_load_le64(p), SIP_C);
-    rtmap_sip_compress(&s, (uint64_t)8 << 56, SIP_C);
+    rtmap_sip_compress(&s, (uint64_t)4 << 56 | rtmap_load_le32(p), SIP_C);
     return rtmap_sip_finish64(&s, SIP_D);
 }
 
-/* Four bytes fit in the length block itself. */
-uint64_t rtmap_memhash32(const void *p, uint64_t seed)
+/* One word: the message block and the length block, without the general loop. */
+RTMAP_INLINE uint64_t hash_64(const void *p, uint64_t seed)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash32(p, seed));
     rtmap_sip_state s = seeded_state(seed);
-    rtmap_sip_compress(&s, (uint64_t)4 << 56 | rtmap_load_le32(p), SIP_C);
+    rtmap_sip_compress(&s, rtmap_load_le64(p), SIP_C);
+    rtmap_sip_compress(&s, (uint64_t)8 << 56, SIP_C);
     return rtmap_sip_finish64(&s, SIP_D);
 }
 
@@ -187,8 +181,57 @@ const char *rtmap_hash_name(void)
 
 #endif
 
+uint64_t rtmap_memhash(const void *p, uint64_t seed, size_t len)
+{
+    ENSURE_PROCESS_KEY(rtmap_memhash(p, seed, len));
+    return hash_mem(p, seed, len);
+}
+
+uint64_t rtmap_memhash32(const void *p, uint64_t seed)
+{
+    ENSURE_PROCESS_KEY(rtmap_memhash32(p, seed));
+    return hash_32(p, seed);
+}
+
+uint64_t rtmap_memhash64(const void *p, uint64_t seed)
+{
+    ENSURE_PROCESS_KEY(rtmap_memhash64(p, seed));
+    return hash_64(p, seed);
+}
+
 uint64_t rtmap_strhash(const void *p, uint64_t seed)
 {
+    ENSURE_PROCESS_KEY(rtmap_strhash(p, seed));
     const rtmap_string *s = p;
-    return rtmap_memhash(s->ptr, seed, s->len);
+    return hash_mem(s->ptr, seed, s->len);
+}
+
+/* ---- type hashers (types.h) --------------------------------------------------- */
+
+uint64_t rtmap_typehash_mem32(const rtmap_type *t, const void *p, uint64_t seed)
+{
+    (void)t;
+    ENSURE_PROCESS_KEY(rtmap_typehash_mem32(t, p, seed));
+    return hash_32(p, seed);
+}
+
+uint64_t rtmap_typehash_mem64(const rtmap_type *t, const void *p, uint64_t seed)
+{
+    (void)t;
+    ENSURE_PROCESS_KEY(rtmap_typehash_mem64(t, p, seed));
+    return hash_64(p, seed);
+}
+
+uint64_t rtmap_typehash_str(const rtmap_type *t, const void *p, uint64_t seed)
+{
+    (void)t;
+    ENSURE_PROCESS_KEY(rtmap_typehash_str(t, p, seed));
+    const rtmap_string *s = p;
+    return hash_mem(s->ptr, seed, s->len);
+}
+
+uint64_t rtmap_memhash_typed(const rtmap_type *t, const void *p, uint64_t seed)
+{
+    ENSURE_PROCESS_KEY(rtmap_memhash_typed(t, p, seed));
+    return hash_mem(p, seed, t->size);
 }

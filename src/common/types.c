@@ -28,10 +28,8 @@ void rtmap_panic_uncomparable(const rtmap_type *t)
 
 /* ---- memory equality --------------------------------------------------------- */
 
-uint64_t rtmap_memhash_typed(const rtmap_type *t, const void *p, uint64_t seed)
-{
-    return rtmap_memhash(p, seed, t->size);
-}
+/* rtmap_memhash_typed and the hashers of 4- and 8-byte types and of strings live
+   in hash.c, where the hash body inlines into them. */
 
 bool rtmap_memequal_typed(const rtmap_type *t, const void *a, const void *b)
 {
@@ -48,18 +46,6 @@ static uint64_t memhash16(const rtmap_type *t, const void *p, uint64_t seed)
 {
     (void)t;
     return rtmap_memhash(p, seed, 2);
-}
-
-static uint64_t memhash32(const rtmap_type *t, const void *p, uint64_t seed)
-{
-    (void)t;
-    return rtmap_memhash32(p, seed);
-}
-
-static uint64_t memhash64(const rtmap_type *t, const void *p, uint64_t seed)
-{
-    (void)t;
-    return rtmap_memhash64(p, seed);
 }
 
 static bool memequal8(const rtmap_type *t, const void *a, const void *b)
@@ -97,10 +83,10 @@ static bool memequal64(const rtmap_type *t, const void *a, const void *b)
 
 /* Pointer-sized builtins (int, uint, uintptr, unsafe.Pointer). */
 #if UINTPTR_MAX == UINT64_MAX
-#define memhashptr  memhash64
+#define memhashptr  rtmap_typehash_mem64
 #define memequalptr memequal64
 #else
-#define memhashptr  memhash32
+#define memhashptr  rtmap_typehash_mem32
 #define memequalptr memequal32
 #endif
 
@@ -211,12 +197,6 @@ static bool c128equal(const rtmap_type *t, const void *a, const void *b)
 
 /* ---- strings ------------------------------------------------------------------- */
 
-static uint64_t strhash(const rtmap_type *t, const void *p, uint64_t seed)
-{
-    (void)t;
-    return rtmap_strhash(p, seed);
-}
-
 static bool strequal(const rtmap_type *t, const void *a, const void *b)
 {
     (void)t;
@@ -286,13 +266,13 @@ SCALAR(rtmap_type_bool,    bool,      RTMAP_KIND_BOOL,    "bool",    0xc894953dU
 SCALAR(rtmap_type_int,     intptr_t,  RTMAP_KIND_INT,     "int",     0x95e97e5eU, 0, memequalptr, memhashptr);
 SCALAR(rtmap_type_int8,    int8_t,    RTMAP_KIND_INT8,    "int8",    0x6491fa92U, 0, memequal8, memhash8);
 SCALAR(rtmap_type_int16,   int16_t,   RTMAP_KIND_INT16,   "int16",   0x07e372d1U, 0, memequal16, memhash16);
-SCALAR(rtmap_type_int32,   int32_t,   RTMAP_KIND_INT32,   "int32",   0xfbdee2bfU, 0, memequal32, memhash32);
-SCALAR(rtmap_type_int64,   int64_t,   RTMAP_KIND_INT64,   "int64",   0x03d22364U, 0, memequal64, memhash64);
+SCALAR(rtmap_type_int32,   int32_t,   RTMAP_KIND_INT32,   "int32",   0xfbdee2bfU, 0, memequal32, rtmap_typehash_mem32);
+SCALAR(rtmap_type_int64,   int64_t,   RTMAP_KIND_INT64,   "int64",   0x03d22364U, 0, memequal64, rtmap_typehash_mem64);
 SCALAR(rtmap_type_uint,    uintptr_t, RTMAP_KIND_UINT,    "uint",    0xcb9836a1U, 0, memequalptr, memhashptr);
 SCALAR(rtmap_type_uint8,   uint8_t,   RTMAP_KIND_UINT8,   "uint8",   0x199df2dbU, 0, memequal8, memhash8);
 SCALAR(rtmap_type_uint16,  uint16_t,  RTMAP_KIND_UINT16,  "uint16",  0xae8ebef2U, 0, memequal16, memhash16);
-SCALAR(rtmap_type_uint32,  uint32_t,  RTMAP_KIND_UINT32,  "uint32",  0x32940becU, 0, memequal32, memhash32);
-SCALAR(rtmap_type_uint64,  uint64_t,  RTMAP_KIND_UINT64,  "uint64",  0xaea00813U, 0, memequal64, memhash64);
+SCALAR(rtmap_type_uint32,  uint32_t,  RTMAP_KIND_UINT32,  "uint32",  0x32940becU, 0, memequal32, rtmap_typehash_mem32);
+SCALAR(rtmap_type_uint64,  uint64_t,  RTMAP_KIND_UINT64,  "uint64",  0xaea00813U, 0, memequal64, rtmap_typehash_mem64);
 SCALAR(rtmap_type_uintptr, uintptr_t, RTMAP_KIND_UINTPTR, "uintptr", 0xfcd16165U, 0, memequalptr, memhashptr);
 SCALAR(rtmap_type_float32, float,     RTMAP_KIND_FLOAT32, "float32", 0xe89f7410U, FLOAT_TFLAG, f32equal, f32hash);
 SCALAR(rtmap_type_float64, double,    RTMAP_KIND_FLOAT64, "float64", 0x7c980e47U, FLOAT_TFLAG, f64equal, f64hash);
@@ -305,7 +285,7 @@ const rtmap_type rtmap_type_string = {
     .size = sizeof(rtmap_string), .align = _Alignof(rtmap_string), .kind = RTMAP_KIND_STRING,
     .ptrbytes = sizeof(void *), .gcdata = &gc_one_pointer,
     .hash = 0x17c16538U, .tflag = RTMAP_TFLAG_NEED_KEY_UPDATE,
-    .equal = strequal, .hasher = strhash, .str = "string",
+    .equal = strequal, .hasher = rtmap_typehash_str, .str = "string",
 };
 
 const rtmap_type rtmap_type_unsafe_pointer = {

@@ -11,6 +11,12 @@
 uint64_t rtmap_memhash_typed(const rtmap_type *t, const void *p, uint64_t seed);
 bool     rtmap_memequal_typed(const rtmap_type *t, const void *a, const void *b);
 
+/* The builtin hashers of 4-byte, 8-byte and string types, for derived types
+ * that have the same representation (a struct of one int64, [1]uint32, ...). */
+uint64_t rtmap_typehash_mem32(const rtmap_type *t, const void *p, uint64_t seed);
+uint64_t rtmap_typehash_mem64(const rtmap_type *t, const void *p, uint64_t seed);
+uint64_t rtmap_typehash_str(const rtmap_type *t, const void *p, uint64_t seed);
+
 /* True when t's equality is equality of all t->size bytes: the builtin integer,
  * bool and pointer types, and types whose equal is rtmap_memequal_typed. */
 bool     rtmap_type_is_mem_comparable(const rtmap_type *t);
