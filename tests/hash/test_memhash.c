@@ -254,8 +254,31 @@ static void check_sequential_keys_spread(const hash_impl *h)
             fail_msg("%s: H2 value %d taken by %u of %d sequential keys", h->name, b, top[b], N);
 }
 
+/* Inputs that end exactly where their heap block ends: under AddressSanitizer
+ * any read past the last byte is reported. Also the one-word paths. */
+static void check_reads_stay_inside(const hash_impl *h)
+{
+    for (size_t len = 0; len <= MAXLEN; len++) {
+        uint8_t *buf = malloc(len ? len : 1);
+        assert_non_null(buf);
+        fill(buf, len, len);
+        uint8_t *copy = malloc(len ? len : 1);
+        assert_non_null(copy);
+        if (len)
+            memcpy(copy, buf, len);
+        assert_int_equal(h->mem(buf, 1, len), h->mem(copy, 1, len));
+        if (len == 4)
+            assert_int_equal(h->mem32(buf, 1), h->mem(copy, 1, 4));
+        if (len == 8)
+            assert_int_equal(h->mem64(buf, 1), h->mem(copy, 1, 8));
+        free(buf);
+        free(copy);
+    }
+}
+
 static void check_all(const hash_impl *h)
 {
+    check_reads_stay_inside(h);
     check_deterministic(h);
     check_seed_dependence(h);
     check_lengths_distinct(h);
