@@ -86,21 +86,42 @@ static bool process_key_ready(void)
 }
 
 #if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline, cold))
+#define COLD __attribute__((noinline, cold))
+#else
+#define COLD
 #endif
-static void process_key_init(void)
+
+/* Every entry point checks the key and, the first time only, jumps to one of
+ * these, which initialise it and call the entry point again. Being tail calls,
+ * they leave the hot path without a stack frame: this hash runs on every map
+ * operation. */
+typedef uint64_t (*mem_hash_fn)(const void *p, uint64_t seed, size_t len);
+typedef uint64_t (*word_hash_fn)(const void *p, uint64_t seed);
+
+COLD static uint64_t first_use_mem(mem_hash_fn f, const void *p, uint64_t seed, size_t len)
+{
+    pthread_once(&pkey_once, init_process_key);
+    return f(p, seed, len);
+}
+
+COLD static uint64_t first_use_word(word_hash_fn f, const void *p, uint64_t seed)
+{
+    pthread_once(&pkey_once, init_process_key);
+    return f(p, seed);
+}
+
+COLD static uint64_t first_use_typed(rtmap_hash_fn f, const rtmap_type *t, const void *p, uint64_t seed)
+{
+    pthread_once(&pkey_once, init_process_key);
+    return f(t, p, seed);
+}
+
+#ifdef FAST_HASH
+COLD static void first_use(void)
 {
     pthread_once(&pkey_once, init_process_key);
 }
-
-/* Every entry point checks the key and, the first time only, initialises it and
- * starts over from a separate cold call, so that the hot path needs no stack
- * frame: this hash runs on every map operation. */
-#define ENSURE_PROCESS_KEY(retry)                                                  \
-    do {                                                                           \
-        if (RTMAP_UNLIKELY(!process_key_ready()))                                  \
-            return (process_key_init(), (retry));                                  \
-    } while (0)
+#endif
 
 /* The bodies, valid once the key is ready; each public function and each type
  * hasher (types.h) is a check of the key plus one of these, inlined, so that a
@@ -136,7 +157,8 @@ RTMAP_INLINE uint64_t hash_64(const void *p, uint64_t seed)
 
 const char *rtmap_hash_name(void)
 {
-    ENSURE_PROCESS_KEY(rtmap_hash_name());
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        first_use();
     return pkey.aes ? "fast-aes" : "fast-mix";
 }
 
@@ -183,25 +205,29 @@ const char *rtmap_hash_name(void)
 
 uint64_t rtmap_memhash(const void *p, uint64_t seed, size_t len)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash(p, seed, len));
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_mem(rtmap_memhash, p, seed, len);
     return hash_mem(p, seed, len);
 }
 
 uint64_t rtmap_memhash32(const void *p, uint64_t seed)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash32(p, seed));
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_word(rtmap_memhash32, p, seed);
     return hash_32(p, seed);
 }
 
 uint64_t rtmap_memhash64(const void *p, uint64_t seed)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash64(p, seed));
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_word(rtmap_memhash64, p, seed);
     return hash_64(p, seed);
 }
 
 uint64_t rtmap_strhash(const void *p, uint64_t seed)
 {
-    ENSURE_PROCESS_KEY(rtmap_strhash(p, seed));
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_word(rtmap_strhash, p, seed);
     const rtmap_string *s = p;
     return hash_mem(s->ptr, seed, s->len);
 }
@@ -211,27 +237,31 @@ uint64_t rtmap_strhash(const void *p, uint64_t seed)
 uint64_t rtmap_typehash_mem32(const rtmap_type *t, const void *p, uint64_t seed)
 {
     (void)t;
-    ENSURE_PROCESS_KEY(rtmap_typehash_mem32(t, p, seed));
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_typed(rtmap_typehash_mem32, t, p, seed);
     return hash_32(p, seed);
 }
 
 uint64_t rtmap_typehash_mem64(const rtmap_type *t, const void *p, uint64_t seed)
 {
     (void)t;
-    ENSURE_PROCESS_KEY(rtmap_typehash_mem64(t, p, seed));
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_typed(rtmap_typehash_mem64, t, p, seed);
     return hash_64(p, seed);
 }
 
 uint64_t rtmap_typehash_str(const rtmap_type *t, const void *p, uint64_t seed)
 {
     (void)t;
-    ENSURE_PROCESS_KEY(rtmap_typehash_str(t, p, seed));
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_typed(rtmap_typehash_str, t, p, seed);
     const rtmap_string *s = p;
     return hash_mem(s->ptr, seed, s->len);
 }
 
 uint64_t rtmap_memhash_typed(const rtmap_type *t, const void *p, uint64_t seed)
 {
-    ENSURE_PROCESS_KEY(rtmap_memhash_typed(t, p, seed));
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_typed(rtmap_memhash_typed, t, p, seed);
     return hash_mem(p, seed, t->size);
 }

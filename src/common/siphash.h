@@ -77,21 +77,31 @@ static inline void rtmap_sip_init(rtmap_sip_state *s, uint64_t k0, uint64_t k1)
     s->v3 = RTMAP_SIP_C3 ^ k1;
 }
 
-/* One message word through `c` compression rounds; c is a constant at every
- * call site, so the loop unrolls. */
+/* n rounds, n in 1..4 and a constant at every call site: written out rather
+ * than looped, because compilers keep a small loop (and its counter) otherwise. */
+static inline void rtmap_sip_rounds(rtmap_sip_state *s, int n)
+{
+    rtmap_sip_round(s);
+    if (n > 1)
+        rtmap_sip_round(s);
+    if (n > 2)
+        rtmap_sip_round(s);
+    if (n > 3)
+        rtmap_sip_round(s);
+}
+
+/* One message word through `c` compression rounds. */
 static inline void rtmap_sip_compress(rtmap_sip_state *s, uint64_t m, int c)
 {
     s->v3 ^= m;
-    for (int i = 0; i < c; i++)
-        rtmap_sip_round(s);
+    rtmap_sip_rounds(s, c);
     s->v0 ^= m;
 }
 
 static inline uint64_t rtmap_sip_finish64(rtmap_sip_state *s, int d)
 {
     s->v2 ^= 0xff;
-    for (int i = 0; i < d; i++)
-        rtmap_sip_round(s);
+    rtmap_sip_rounds(s, d);
     return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
 }
 
