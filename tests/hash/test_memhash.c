@@ -276,8 +276,51 @@ static void check_reads_stay_inside(const hash_impl *h)
     }
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Structured key sets that weak hashes collide on: sequential words, decimal
+ * strings, strings differing in one position. With 2^18 keys, a collision of
+ * 64-bit values happens by chance with probability about 2^-29. */
+static void check_no_collisions(const hash_impl *h)
+{
+    enum { N = 1 << 16 };
+    uint64_t *out = malloc(4 * N * sizeof *out);
+    assert_non_null(out);
+    size_t n = 0;
+    for (uint64_t k = 0; k < N; k++)
+        out[n++] = h->mem64(&k, 1);
+    for (uint32_t k = 0; k < N; k++) {
+        uint32_t w = k << 16 | k;   /* differs from the words above in its length */
+        out[n++] = h->mem32(&w, 1);
+    }
+    for (unsigned k = 0; k < N; k++) {
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, "key:%u", k);
+        out[n++] = h->mem(buf, 1, (size_t)len);
+    }
+    for (unsigned k = 0; k < N; k++) {
+        /* two nonzero bytes at position k % 39: distinct for distinct k */
+        uint8_t buf[40] = { 0 };
+        unsigned v = k / 39;
+        buf[k % 39] = (uint8_t)(v % 255 + 1);
+        buf[k % 39 + 1] = (uint8_t)(v / 255 + 1);
+        out[n++] = h->mem(buf, 1, 40);
+    }
+    qsort(out, n, sizeof *out, cmp_u64);
+    for (size_t i = 1; i < n; i++)
+        if (out[i] == out[i - 1])
+            fail_msg("%s: two of %zu structured keys hash to %016llx", h->name, n,
+                     (unsigned long long)out[i]);
+    free(out);
+}
+
 static void check_all(const hash_impl *h)
 {
+    check_no_collisions(h);
     check_reads_stay_inside(h);
     check_deterministic(h);
     check_seed_dependence(h);
