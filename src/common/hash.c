@@ -234,6 +234,23 @@ uint64_t rtmap_strhash(const void *p, uint64_t seed)
 
 /* ---- type hashers (types.h) --------------------------------------------------- */
 
+/* The general body with a constant length folds to straight-line code. */
+uint64_t rtmap_typehash_mem8(const rtmap_type *t, const void *p, uint64_t seed)
+{
+    (void)t;
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_typed(rtmap_typehash_mem8, t, p, seed);
+    return hash_mem(p, seed, 1);
+}
+
+uint64_t rtmap_typehash_mem16(const rtmap_type *t, const void *p, uint64_t seed)
+{
+    (void)t;
+    if (RTMAP_UNLIKELY(!process_key_ready()))
+        return first_use_typed(rtmap_typehash_mem16, t, p, seed);
+    return hash_mem(p, seed, 2);
+}
+
 uint64_t rtmap_typehash_mem32(const rtmap_type *t, const void *p, uint64_t seed)
 {
     (void)t;

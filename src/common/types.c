@@ -28,24 +28,12 @@ void rtmap_panic_uncomparable(const rtmap_type *t)
 
 /* ---- memory equality --------------------------------------------------------- */
 
-/* rtmap_memhash_typed and the hashers of 4- and 8-byte types and of strings live
-   in hash.c, where the hash body inlines into them. */
+/* rtmap_memhash_typed and the hashers of 1-, 2-, 4- and 8-byte types and of
+   strings live in hash.c, where the hash body inlines into them. */
 
 bool rtmap_memequal_typed(const rtmap_type *t, const void *a, const void *b)
 {
     return t->size == 0 || memcmp(a, b, t->size) == 0;
-}
-
-static uint64_t memhash8(const rtmap_type *t, const void *p, uint64_t seed)
-{
-    (void)t;
-    return rtmap_memhash(p, seed, 1);
-}
-
-static uint64_t memhash16(const rtmap_type *t, const void *p, uint64_t seed)
-{
-    (void)t;
-    return rtmap_memhash(p, seed, 2);
 }
 
 static bool memequal8(const rtmap_type *t, const void *a, const void *b)
@@ -262,15 +250,15 @@ static const uint8_t gc_two_pointers = 0x3;  /* words 0 and 1 */
 typedef struct { float re, im; } complex64_repr;
 typedef struct { double re, im; } complex128_repr;
 
-SCALAR(rtmap_type_bool,    bool,      RTMAP_KIND_BOOL,    "bool",    0xc894953dU, 0, memequal8, memhash8);
+SCALAR(rtmap_type_bool,    bool,      RTMAP_KIND_BOOL,    "bool",    0xc894953dU, 0, memequal8, rtmap_typehash_mem8);
 SCALAR(rtmap_type_int,     intptr_t,  RTMAP_KIND_INT,     "int",     0x95e97e5eU, 0, memequalptr, memhashptr);
-SCALAR(rtmap_type_int8,    int8_t,    RTMAP_KIND_INT8,    "int8",    0x6491fa92U, 0, memequal8, memhash8);
-SCALAR(rtmap_type_int16,   int16_t,   RTMAP_KIND_INT16,   "int16",   0x07e372d1U, 0, memequal16, memhash16);
+SCALAR(rtmap_type_int8,    int8_t,    RTMAP_KIND_INT8,    "int8",    0x6491fa92U, 0, memequal8, rtmap_typehash_mem8);
+SCALAR(rtmap_type_int16,   int16_t,   RTMAP_KIND_INT16,   "int16",   0x07e372d1U, 0, memequal16, rtmap_typehash_mem16);
 SCALAR(rtmap_type_int32,   int32_t,   RTMAP_KIND_INT32,   "int32",   0xfbdee2bfU, 0, memequal32, rtmap_typehash_mem32);
 SCALAR(rtmap_type_int64,   int64_t,   RTMAP_KIND_INT64,   "int64",   0x03d22364U, 0, memequal64, rtmap_typehash_mem64);
 SCALAR(rtmap_type_uint,    uintptr_t, RTMAP_KIND_UINT,    "uint",    0xcb9836a1U, 0, memequalptr, memhashptr);
-SCALAR(rtmap_type_uint8,   uint8_t,   RTMAP_KIND_UINT8,   "uint8",   0x199df2dbU, 0, memequal8, memhash8);
-SCALAR(rtmap_type_uint16,  uint16_t,  RTMAP_KIND_UINT16,  "uint16",  0xae8ebef2U, 0, memequal16, memhash16);
+SCALAR(rtmap_type_uint8,   uint8_t,   RTMAP_KIND_UINT8,   "uint8",   0x199df2dbU, 0, memequal8, rtmap_typehash_mem8);
+SCALAR(rtmap_type_uint16,  uint16_t,  RTMAP_KIND_UINT16,  "uint16",  0xae8ebef2U, 0, memequal16, rtmap_typehash_mem16);
 SCALAR(rtmap_type_uint32,  uint32_t,  RTMAP_KIND_UINT32,  "uint32",  0x32940becU, 0, memequal32, rtmap_typehash_mem32);
 SCALAR(rtmap_type_uint64,  uint64_t,  RTMAP_KIND_UINT64,  "uint64",  0xaea00813U, 0, memequal64, rtmap_typehash_mem64);
 SCALAR(rtmap_type_uintptr, uintptr_t, RTMAP_KIND_UINTPTR, "uintptr", 0xfcd16165U, 0, memequalptr, memhashptr);

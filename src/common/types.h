@@ -11,8 +11,11 @@
 uint64_t rtmap_memhash_typed(const rtmap_type *t, const void *p, uint64_t seed);
 bool     rtmap_memequal_typed(const rtmap_type *t, const void *a, const void *b);
 
-/* The builtin hashers of 4-byte, 8-byte and string types, for derived types
- * that have the same representation (a struct of one int64, [1]uint32, ...). */
+/* The builtin hashers of 1-, 2-, 4-, 8-byte and string types, for derived
+ * types that have the same representation (a struct of one int64, [1]uint32, ...).
+ * Each equals rtmap_memhash of the same bytes. */
+uint64_t rtmap_typehash_mem8(const rtmap_type *t, const void *p, uint64_t seed);
+uint64_t rtmap_typehash_mem16(const rtmap_type *t, const void *p, uint64_t seed);
 uint64_t rtmap_typehash_mem32(const rtmap_type *t, const void *p, uint64_t seed);
 uint64_t rtmap_typehash_mem64(const rtmap_type *t, const void *p, uint64_t seed);
 uint64_t rtmap_typehash_str(const rtmap_type *t, const void *p, uint64_t seed);

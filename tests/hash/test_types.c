@@ -145,6 +145,24 @@ static void test_memhash_typed_helpers(void **state)
     assert_int_equal(hash(&empty, NULL, 3), rtmap_memhash(NULL, 3, 0));
 }
 
+/* The typed hashers types.h offers to derived types are memhash of the bytes. */
+static void test_exported_typed_hashers(void **state)
+{
+    (void)state;
+    uint64_t rng = 17;
+    for (int i = 0; i < 200; i++) {
+        uint64_t v = rt_splitmix64(&rng), seed = rt_splitmix64(&rng);
+        assert_int_equal(rtmap_typehash_mem8(NULL, &v, seed), rtmap_memhash(&v, seed, 1));
+        assert_int_equal(rtmap_typehash_mem16(NULL, &v, seed), rtmap_memhash(&v, seed, 2));
+        assert_int_equal(rtmap_typehash_mem32(NULL, &v, seed), rtmap_memhash(&v, seed, 4));
+        assert_int_equal(rtmap_typehash_mem64(NULL, &v, seed), rtmap_memhash(&v, seed, 8));
+        rtmap_string s = { (const char *)&v, (size_t)(i % 9) };
+        assert_int_equal(rtmap_typehash_str(NULL, &s, seed), rtmap_strhash(&s, seed));
+        rtmap_type sized = { .size = (size_t)(i % 9) };
+        assert_int_equal(rtmap_memhash_typed(&sized, &v, seed), rtmap_memhash(&v, seed, sized.size));
+    }
+}
+
 /* ---- floats ------------------------------------------------------------------------- */
 
 static void test_float64_semantics(void **state)
@@ -438,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_type_hashes),
         cmocka_unit_test(test_integer_types),
         cmocka_unit_test(test_memhash_typed_helpers),
+        cmocka_unit_test(test_exported_typed_hashers),
         cmocka_unit_test(test_float64_semantics),
         cmocka_unit_test(test_float32_semantics),
         cmocka_unit_test(test_complex_semantics),
