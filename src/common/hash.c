@@ -5,7 +5,7 @@
  * algorithm is fixed at build time (-Dhash=sip13|sip24|fast, passed in as
  * RTMAP_HASH_ALGORITHM = 1|2|3).
  *
- * SipHash builds key the hash with (k0 ^ seed, k1): the SipHash state after keying
+ * The SipHash builds key the hash with (k0 ^ seed, k1): the SipHash state after keying
  * with (k0, k1) is computed once, and the seed is XORed into v0 and v2 per call,
  * which is exactly SipHash keyed with (k0 ^ seed, k1). */
 #define _GNU_SOURCE
@@ -14,6 +14,7 @@
 #include "siphash.h"
 #include "types.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/random.h>
@@ -51,6 +52,8 @@ static void draw_key(uint8_t key[16])
     size_t got = 0;
     while (got < 16) {
         ssize_t n = getrandom(key + got, 16 - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0)
             break;
         got += (size_t)n;
