@@ -233,6 +233,74 @@ static bool nilinterequal(const rtmap_type *t, const void *a, const void *b)
     return dt->equal(dt, x->data, y->data);
 }
 
+/* ---- arrays and structs, through their parts ------------------------------------
+ * A part may raise a panic whose handler returns (an `any` holding a map): the
+ * walk stops there, so the handler hears of one panic per call, as with a single
+ * Go panic. */
+
+uint64_t rtmap_array_hash(const rtmap_type *t, const void *p, uint64_t seed)
+{
+    const rtmap_type *et = t->elem;
+    const uint8_t *b = p;
+    unsigned before = rtmap_tls_panics;
+    for (size_t i = 0; i < t->len; i++) {
+        seed = et->hasher(et, b + i * et->size, seed);
+        if (RTMAP_UNLIKELY(rtmap_tls_panics != before))
+            return 0;
+    }
+    return seed;
+}
+
+bool rtmap_array_equal(const rtmap_type *t, const void *a, const void *b)
+{
+    const rtmap_type *et = t->elem;
+    const uint8_t *x = a, *y = b;
+    unsigned before = rtmap_tls_panics;
+    for (size_t i = 0; i < t->len; i++) {
+        if (!et->equal(et, x + i * et->size, y + i * et->size))
+            return false;
+        if (RTMAP_UNLIKELY(rtmap_tls_panics != before))
+            return false;
+    }
+    return true;
+}
+
+static bool blank_field(const rtmap_struct_field *f)
+{
+    return f->name && f->name[0] == '_' && f->name[1] == 0;
+}
+
+uint64_t rtmap_struct_hash(const rtmap_type *t, const void *p, uint64_t seed)
+{
+    const uint8_t *b = p;
+    unsigned before = rtmap_tls_panics;
+    for (size_t i = 0; i < t->nfields; i++) {
+        const rtmap_struct_field *f = &t->fields[i];
+        if (blank_field(f))
+            continue;
+        seed = f->type->hasher(f->type, b + f->offset, seed);
+        if (RTMAP_UNLIKELY(rtmap_tls_panics != before))
+            return 0;
+    }
+    return seed;
+}
+
+bool rtmap_struct_equal(const rtmap_type *t, const void *a, const void *b)
+{
+    const uint8_t *x = a, *y = b;
+    unsigned before = rtmap_tls_panics;
+    for (size_t i = 0; i < t->nfields; i++) {
+        const rtmap_struct_field *f = &t->fields[i];
+        if (blank_field(f))
+            continue;
+        if (!f->type->equal(f->type, x + f->offset, y + f->offset))
+            return false;
+        if (RTMAP_UNLIKELY(rtmap_tls_panics != before))
+            return false;
+    }
+    return true;
+}
+
 /* ---- descriptors ------------------------------------------------------------------ */
 
 static const uint8_t gc_one_pointer = 0x1;   /* word 0 */

@@ -24,6 +24,17 @@ uint64_t rtmap_typehash_str(const rtmap_type *t, const void *p, uint64_t seed);
  * bool and pointer types, and types whose equal is rtmap_memequal_typed. */
 bool     rtmap_type_is_mem_comparable(const rtmap_type *t);
 
+/* Hash and equality of composite types through their parts, as Go's typehash
+ * and generated equality do: ARRAY element by element (t->elem, t->len), STRUCT
+ * field by field (t->fields, t->nfields; fields named "_" are skipped, padding
+ * is never looked at). Elements and fields must have hasher/equal. The first
+ * panic raised by a part (an unhashable `any` inside) ends the walk: the hash
+ * then returns 0 and the equality false. */
+uint64_t rtmap_array_hash(const rtmap_type *t, const void *p, uint64_t seed);
+bool     rtmap_array_equal(const rtmap_type *t, const void *a, const void *b);
+uint64_t rtmap_struct_hash(const rtmap_type *t, const void *p, uint64_t seed);
+bool     rtmap_struct_equal(const rtmap_type *t, const void *a, const void *b);
+
 /* The `hash` field of every builtin type is the 32-bit FNV-1a hash of its `str`;
  * types made by the library may use the same rule. */
 uint32_t rtmap_type_name_hash(const char *str);

@@ -448,6 +448,123 @@ static void test_any_panic_with_returning_handler(void **state)
     rt_install_panic_catcher();
 }
 
+/* ---- arrays and structs through their parts ------------------------------------------ */
+
+static void test_array_through_elements(void **state)
+{
+    (void)state;
+    rtmap_type arr = { .size = 24, .align = 8, .kind = RTMAP_KIND_ARRAY, .elem = &rtmap_type_float64,
+                       .len = 3, .equal = rtmap_array_equal, .hasher = rtmap_array_hash,
+                       .str = "[3]float64" };
+    double a[3] = { 0.0, -0.0, 1 }, b[3] = { -0.0, 0.0, 1 }, c[3] = { 0.0, 1, -0.0 };
+    double n[3] = { 1, NAN, 2 };
+    assert_true(eq(&arr, a, b));
+    assert_int_equal(hash(&arr, a, 2), hash(&arr, b, 2));
+    assert_false(eq(&arr, a, c));
+    assert_int_not_equal(hash(&arr, a, 2), hash(&arr, c, 2));
+    assert_false(eq(&arr, n, n));
+    assert_int_not_equal(hash(&arr, n, 2), hash(&arr, n, 2));
+
+    rtmap_type strs = { .size = 2 * sizeof(rtmap_string), .align = _Alignof(rtmap_string),
+                        .kind = RTMAP_KIND_ARRAY, .elem = &rtmap_type_string, .len = 2,
+                        .equal = rtmap_array_equal, .hasher = rtmap_array_hash, .str = "[2]string" };
+    char x1[] = "ab", x2[] = "ab";
+    rtmap_string s1[2] = { { x1, 2 }, { x1, 1 } }, s2[2] = { { x2, 2 }, { x2, 1 } };
+    rtmap_string s3[2] = { { x1, 1 }, { x1, 2 } };
+    assert_true(eq(&strs, s1, s2));
+    assert_int_equal(hash(&strs, s1, 2), hash(&strs, s2, 2));
+    assert_false(eq(&strs, s1, s3));
+    assert_int_not_equal(hash(&strs, s1, 2), hash(&strs, s3, 2));
+
+    rtmap_type empty = { .size = 0, .align = 8, .kind = RTMAP_KIND_ARRAY, .elem = &rtmap_type_float64,
+                         .len = 0, .equal = rtmap_array_equal, .hasher = rtmap_array_hash, .str = "[0]float64" };
+    assert_true(eq(&empty, a, c));
+    assert_int_equal(hash(&empty, a, 2), hash(&empty, c, 2));
+}
+
+typedef struct sample_struct {
+    int8_t       small;      /* followed by padding */
+    int64_t      big;
+    int32_t      blank;      /* named "_": ignored */
+    rtmap_string name;
+    rtmap_eface  any;
+} sample_struct;
+
+static const rtmap_struct_field sample_fields[] = {
+    { "small", &rtmap_type_int8, offsetof(sample_struct, small) },
+    { "big", &rtmap_type_int64, offsetof(sample_struct, big) },
+    { "_", &rtmap_type_int32, offsetof(sample_struct, blank) },
+    { "name", &rtmap_type_string, offsetof(sample_struct, name) },
+    { "any", &rtmap_type_any, offsetof(sample_struct, any) },
+};
+
+static const rtmap_type sample_type = {
+    .size = sizeof(sample_struct), .align = _Alignof(sample_struct), .kind = RTMAP_KIND_STRUCT,
+    .fields = sample_fields, .nfields = 5, .equal = rtmap_struct_equal,
+    .hasher = rtmap_struct_hash, .str = "struct { small int8; big int64; _ int32; name string; any any }",
+};
+
+static void test_struct_through_fields(void **state)
+{
+    (void)state;
+    sample_struct a, b;
+    memset(&a, 0x11, sizeof a);      /* different padding bytes */
+    memset(&b, 0x22, sizeof b);
+    char t1[] = "name", t2[] = "name";
+    int64_t v1 = 5, v2 = 5;
+    a.small = b.small = 3;
+    a.big = b.big = -7;
+    a.blank = 1;
+    b.blank = 2;
+    a.name = (rtmap_string){ t1, 4 };
+    b.name = (rtmap_string){ t2, 4 };
+    a.any = (rtmap_eface){ &rtmap_type_int64, &v1 };
+    b.any = (rtmap_eface){ &rtmap_type_int64, &v2 };
+    assert_true(eq(&sample_type, &a, &b));
+    assert_int_equal(hash(&sample_type, &a, 4), hash(&sample_type, &b, 4));
+    b.big = 8;
+    assert_false(eq(&sample_type, &a, &b));
+    assert_int_not_equal(hash(&sample_type, &a, 4), hash(&sample_type, &b, 4));
+    b.big = -7;
+    b.name.len = 3;
+    assert_false(eq(&sample_type, &a, &b));
+    assert_int_not_equal(hash(&sample_type, &a, 4), hash(&sample_type, &b, 4));
+}
+
+static void test_struct_with_unhashable_any(void **state)
+{
+    (void)state;
+    void *m = NULL;
+    sample_struct a;
+    memset(&a, 0, sizeof a);
+    a.any = (rtmap_eface){ &map_type, &m };
+    int kind;
+    RT_TRY(kind) {
+        (void)hash(&sample_type, &a, 1);
+    }
+    assert_int_equal(kind, RTMAP_PANIC_UNHASHABLE);
+    assert_string_equal(rt_last_panic_msg, "hash of unhashable type map[string]int");
+
+    /* with a returning handler: one panic per call, hash 0, equal false */
+    rtmap_type pair = { .size = 2 * sizeof(rtmap_eface), .align = _Alignof(rtmap_eface),
+                        .kind = RTMAP_KIND_ARRAY, .elem = &rtmap_type_any, .len = 2,
+                        .equal = rtmap_array_equal, .hasher = rtmap_array_hash, .str = "[2]any" };
+    rtmap_eface two[2] = { { &map_type, &m }, { &map_type, &m } };
+    rtmap_set_panic_handler(returning_handler, NULL);
+    returning_calls = 0;
+    unsigned before = rtmap_tls_panics;
+    assert_int_equal(hash(&pair, two, 1), 0);
+    assert_int_equal(rtmap_tls_panics, before + 1);
+    assert_int_equal(hash(&sample_type, &a, 1), 0);
+    assert_int_equal(rtmap_tls_panics, before + 2);
+    assert_false(eq(&pair, two, two));
+    assert_int_equal(rtmap_tls_panics, before + 3);
+    assert_false(eq(&sample_type, &a, &a));
+    assert_int_equal(rtmap_tls_panics, before + 4);
+    assert_int_equal(returning_calls, 4);
+    rt_install_panic_catcher();
+}
+
 int main(void)
 {
     rt_install_panic_catcher();
@@ -466,6 +583,9 @@ int main(void)
         cmocka_unit_test(test_any_unhashable_panics),
         cmocka_unit_test(test_any_uncomparable_equal_panics),
         cmocka_unit_test(test_any_panic_with_returning_handler),
+        cmocka_unit_test(test_array_through_elements),
+        cmocka_unit_test(test_struct_through_fields),
+        cmocka_unit_test(test_struct_with_unhashable_any),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
