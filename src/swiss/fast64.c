@@ -1,7 +1,9 @@
 /* Fast paths for 8-byte memory-comparable keys (int64, uint64, pointers): keys
  * compare as uint64_t, the elem sits at key + 8, and a small map is searched with
- * no hash at all. Deletes use the generic path, as in Go. */
+ * no hash at all. Deletes share the generic algorithm with
+ * the key comparison inlined (Go calls the generic delete). */
 #include "assign.h"
+#include "delete.h"
 
 static inline uint64_t load64(const uint8_t *p)
 {
@@ -86,5 +88,13 @@ void *rtmap_mapassign_fast64ptr(const rtmap_maptype *t, rtmap_hmap *h, void *key
 
 void rtmap_mapdelete_fast64(const rtmap_maptype *t, rtmap_hmap *h, uint64_t key)
 {
-    rtmap_mapdelete(t, h, &key);
+    if (!h || h->used == 0)
+        return;
+    if (RTMAP_UNLIKELY(h->writing))
+        swiss_fatal_concurrent_writes();
+    uint64_t hash = t->hasher(t->key, &key, h->seed);
+    swiss_begin_write(h);
+    swiss_collect_retired(h);
+    swiss_delete_locked(t, h, &key, hash, key64_eq);   /* no indirect copies: cannot fail */
+    swiss_end_write(h);
 }

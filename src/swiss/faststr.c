@@ -3,6 +3,7 @@
  * In a small map a long key (> 64 bytes) is first filtered on length and its first
  * and last 8 bytes: with no candidate or a single one, no hash is computed. */
 #include "assign.h"
+#include "delete.h"
 
 #define STR_ELEM_OFFSET (sizeof(rtmap_string))
 #define LONG_KEY 64
@@ -111,5 +112,13 @@ void *rtmap_mapassign_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_strin
 
 void rtmap_mapdelete_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
 {
-    rtmap_mapdelete(t, h, &key);
+    if (!h || h->used == 0)
+        return;
+    if (RTMAP_UNLIKELY(h->writing))
+        swiss_fatal_concurrent_writes();
+    uint64_t hash = t->hasher(t->key, &key, h->seed);
+    swiss_begin_write(h);
+    swiss_collect_retired(h);
+    swiss_delete_locked(t, h, &key, hash, keystr_eq);   /* no indirect copies: cannot fail */
+    swiss_end_write(h);
 }

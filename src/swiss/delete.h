@@ -1,0 +1,53 @@
+/* The delete algorithm, written once and instantiated by the generic entry point
+ * and the fast paths (see assign.h for the pattern).
+ *
+ * A slot whose group still has an empty slot becomes empty again (no probe
+ * sequence can run through such a group); in a full group it becomes a tombstone,
+ * since some other key's probe may pass through. The map is reseeded when it
+ * becomes empty, as Go does (issue 25237). */
+#ifndef RTMAP_SWISS_DELETE_H
+#define RTMAP_SWISS_DELETE_H
+
+#include "find.h"
+
+/* Called between begin and end of a write; false when reserving room for retired
+   indirect copies failed (nothing changed). */
+RTMAP_INLINE bool swiss_delete_locked(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
+                                      uint64_t hash, swiss_key_eq_fn key_eq)
+{
+    swiss_pos pos;
+    uint8_t *slot = h->dir_len == 0 ? swiss_small_find(t, h, key, hash, key_eq, &pos)
+                                    : swiss_table_find(t, h, key, hash, key_eq, &pos);
+    if (!slot)
+        return true;
+    if (RTMAP_UNLIKELY(t->flags & (RTMAP_INDIRECT_KEY | RTMAP_INDIRECT_ELEM))) {
+        /* Indirect copies go to the retired list while an iterator may read them. */
+        if (swiss_iterators_live(h) && !swiss_retire_reserve(h, 2))
+            return false;
+        swiss_slot_clear(t, h, slot);
+    } else {
+        if (t->key->ptrbytes)
+            memset(slot, 0, t->key->size);
+        /* Always zeroed: m[k] op= v after a delete must start from zero (Go 25936). */
+        memset(slot + t->elemoff, 0, t->elem->size);
+    }
+    if (!pos.tab) {
+        /* One group, no probe sequences: never a tombstone. */
+        ctrl_set(pos.group, pos.index, SWISS_CTRL_EMPTY);
+    } else {
+        if (group_match_empty(ctrl_load(pos.group))) {
+            ctrl_set(pos.group, pos.index, SWISS_CTRL_EMPTY);
+            pos.tab->growth_left++;
+        } else {
+            ctrl_set(pos.group, pos.index, SWISS_CTRL_DELETED);
+            h->tombstone_possible = true;
+        }
+        pos.tab->used--;
+    }
+    h->used--;
+    if (h->used == 0)
+        h->seed = rtmap_rand();
+    return true;
+}
+
+#endif /* RTMAP_SWISS_DELETE_H */
