@@ -4,8 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Made types live for the whole process (like rtmap_map_of's); the cache also
+   keeps them reachable for the leak checker. */
+static struct { const rtmap_type *key, *elem; const rtmap_maptype *mt; } made_maps[64];
+static size_t n_made_maps;
+static struct { size_t n; const rtmap_type *t; } made_bytes[16];
+static size_t n_made_bytes;
+
 const rtmap_maptype *st_map_type(const rtmap_type *key, const rtmap_type *elem)
 {
+    for (size_t i = 0; i < n_made_maps; i++)
+        if (made_maps[i].key == key && made_maps[i].elem == elem)
+            return made_maps[i].mt;
+    assert_true(n_made_maps < 64);
     rtmap_maptype *mt = calloc(1, sizeof *mt);
     char *str = malloc(strlen(key->str) + strlen(elem->str) + 8);
     assert_non_null(mt);
@@ -29,11 +40,18 @@ const rtmap_maptype *st_map_type(const rtmap_type *key, const rtmap_type *elem)
     if (key->tflag & RTMAP_TFLAG_HASH_MIGHT_PANIC)
         mt->flags |= RTMAP_HASH_MIGHT_PANIC;
     assert_int_equal(rtmap_impl_layout(mt), RTMAP_OK);
+    made_maps[n_made_maps].key = key;
+    made_maps[n_made_maps].elem = elem;
+    made_maps[n_made_maps++].mt = mt;
     return mt;
 }
 
 const rtmap_type *st_bytes_type(size_t n)
 {
+    for (size_t i = 0; i < n_made_bytes; i++)
+        if (made_bytes[i].n == n)
+            return made_bytes[i].t;
+    assert_true(n_made_bytes < 16);
     rtmap_type *t = calloc(1, sizeof *t);
     char *str = malloc(32);
     assert_non_null(t);
@@ -47,6 +65,8 @@ const rtmap_type *st_bytes_type(size_t n)
     t->equal = rtmap_memequal_typed;
     t->hasher = rtmap_memhash_typed;
     t->str = str;
+    made_bytes[n_made_bytes].n = n;
+    made_bytes[n_made_bytes++].t = t;
     return t;
 }
 
