@@ -871,6 +871,63 @@ static void test_group_layout(void **state)
     assert_string_equal(t->bucket->str, "group[[256]uint8][256]uint8");
 }
 
+/* Indirect keys and elems while the map grows and splits under an iterator and
+   entries are deleted: each original entry exactly once, deleted ones never,
+   and nothing read through a stale table has been freed (ASan/valgrind). */
+static void test_iterate_indirect_while_growing(void **state)
+{
+    (void)state;
+    const rtmap_type *big = st_bytes_type(200);
+    const rtmap_maptype *t = st_map_type(big, big);
+    rt_use_test_allocator();
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    uint8_t key[200], val[200];
+    enum { N = 600, MORE = 3000 };
+    static unsigned seen[N];
+    memset(seen, 0, sizeof seen);
+    for (uint32_t i = 0; i < N; i++) {
+        memset(key, 0, sizeof key);
+        memcpy(key, &i, sizeof i);
+        memset(val, (int)(i & 0x7F), sizeof val);
+        memcpy(rtmap_mapassign(t, m, key), val, sizeof val);
+    }
+    rtmap_hiter it;
+    uint32_t added = N, steps = 0;
+    for (rtmap_mapiterinit(t, m, &it); it.key; rtmap_mapiternext(&it), steps++) {
+        uint32_t k;
+        memcpy(&k, it.key, sizeof k);
+        if (k < N) {
+            assert_int_equal(((uint8_t *)it.elem)[199], k & 0x7F);
+            assert_int_equal(seen[k]++, 0);
+            assert_true(k % 7 != 3 || steps == 0);           /* deleted: never produced */
+        }
+        if (steps == 0)
+            for (uint32_t d = 3; d < N; d += 7) {
+                memset(key, 0, sizeof key);
+                memcpy(key, &d, sizeof d);
+                if (seen[d] == 0)
+                    rtmap_mapdelete(t, m, key);
+                else
+                    seen[d] = 1;   /* already produced before the delete */
+            }
+        for (int j = 0; j < 8 && added < N + MORE; j++, added++) {
+            memset(key, 0, sizeof key);
+            memcpy(key, &added, sizeof added);
+            memset(rtmap_mapassign(t, m, key), 1, 200);
+        }
+        if (steps % 50 == 0)
+            RT_VERIFY(t, m);
+    }
+    for (uint32_t k = 0; k < N; k++)
+        if (k % 7 != 3)
+            assert_int_equal(seen[k], 1);
+    RT_VERIFY(t, m);
+    rtmap_mapfree(t, m);
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    assert_false(rt_alloc.bad_free);
+    rt_use_heap_allocator();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -891,6 +948,7 @@ int main(void)
         cmocka_unit_test(test_clone_deep_copies_indirect),
         cmocka_unit_test(test_retired_storage),
         cmocka_unit_test(test_iteration_order_varies),
+        cmocka_unit_test(test_iterate_indirect_while_growing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
