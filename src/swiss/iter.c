@@ -178,8 +178,28 @@ void rtmap_mapiternext(rtmap_hiter *it)
         return;
     }
     const rtmap_maptype *t = (const rtmap_maptype *)it->priv[IT_TYPE];
-    if ((intptr_t)it->priv[IT_DIR_IDX] < 0)
+    if ((intptr_t)it->priv[IT_DIR_IDX] < 0) {
         next_small(t, m, it);
-    else
-        next_tables(t, m, it);
+        return;
+    }
+    /* Fast path: the next slot of a live table, unchanged depth, is full. */
+    swiss_table *tab = (swiss_table *)it->priv[IT_TAB];
+    if (RTMAP_LIKELY(tab != NULL) && tab->index != -1 &&
+        (it->priv[IT_STATE] & IT_DEPTH_MASK) == m->global_depth) {
+        uint64_t entry_idx = it->priv[IT_ENTRY_IDX];
+        uint64_t mask = tab->capacity - 1u;
+        if (entry_idx <= mask) {
+            uint64_t e = (entry_idx + it->priv[IT_ENTRY_OFFSET]) & mask;
+            uint8_t *g = swiss_group(t, tab, e / SWISS_GROUP_SLOTS);
+            unsigned k = (unsigned)(e & (SWISS_GROUP_SLOTS - 1));
+            if (!(ctrl_get(g, k) & SWISS_CTRL_EMPTY)) {
+                uint8_t *slot = swiss_slot(t, g, k);
+                it->priv[IT_ENTRY_IDX] = (uintptr_t)(entry_idx + 1);
+                it->key = swiss_slot_key(t, slot);
+                it->elem = swiss_slot_elem(t, slot);
+                return;
+            }
+        }
+    }
+    next_tables(t, m, it);
 }
