@@ -685,6 +685,20 @@ static void test_clear_reuses_and_ends_iteration(void **state)
     uint64_t seq = m->clear_seq;
     rtmap_mapclear(t, m);
     assert_int_equal(m->clear_seq, seq);                  /* returned at once */
+    /* Emptied by deletes, with tombstones left: clear still runs and flushes them. */
+    for (uint64_t k = 0; k < 3000; k++)
+        *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+    for (uint64_t k = 0; k < 3000; k++)
+        rtmap_mapdelete_fast64(t, m, k);
+    assert_int_equal(rtmap_maplen(m), 0);
+    assert_true(m->tombstone_possible);
+    seq = m->clear_seq;
+    rtmap_mapclear(t, m);
+    assert_int_equal(m->clear_seq, seq + 1);
+    assert_false(m->tombstone_possible);
+    RT_VERIFY(t, m);                 /* checks no tombstone is left anywhere */
+    for (size_t i = 0; i < m->dir_len; i++)
+        assert_int_equal(swiss_tombstones(swiss_dir_at(m, i)), 0);
     /* A delete that empties the map reseeds it. */
     *(uint64_t *)rtmap_mapassign_fast64(t, m, 1) = 1;
     seed = m->seed;
