@@ -30,8 +30,9 @@ static bool self_equal(const rtmap_maptype *t, const void *key)
 }
 
 /* Checks the ctrl bytes of one group and the slots they describe; counts states. */
-static bool check_group(const rtmap_maptype *t, const rtmap_hmap *m, uint8_t *g,
-                        unsigned *full, unsigned *deleted, unsigned *empty, char *why, size_t len)
+static bool check_group(const rtmap_maptype *t, const rtmap_hmap *m, const swiss_table *tab,
+                        uint8_t *g, unsigned *full, unsigned *deleted, unsigned *empty,
+                        char *why, size_t len)
 {
     unsigned f = 0, d = 0, e = 0;
     for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++) {
@@ -59,6 +60,10 @@ static bool check_group(const rtmap_maptype *t, const rtmap_hmap *m, uint8_t *g,
             if (swiss_h2(hash) != c)
                 return fail(why, len, "slot %u: ctrl 0x%02x is not the key's H2 0x%02x", i, c,
                             swiss_h2(hash));
+            if (tab && swiss_dir_lookup(m, hash) != tab)
+                return fail(why, len, "a table holds a key the directory sends elsewhere");
+            if (swiss_find_slot(t, m, key, hash, NULL) != slot)
+                return fail(why, len, "a stored key is not found by lookup");
         }
     }
     *full += f;
@@ -81,23 +86,8 @@ static bool check_table(const rtmap_maptype *t, const rtmap_hmap *m, const swiss
     unsigned full = 0, deleted = 0, empty = 0;
     for (uint64_t gi = 0; gi <= tab->group_mask; gi++) {
         uint8_t *g = swiss_group(t, tab, gi);
-        if (!check_group(t, m, g, &full, &deleted, &empty, why, len))
+        if (!check_group(t, m, tab, g, &full, &deleted, &empty, why, len))
             return false;
-        uint64_t fm = group_match_full(ctrl_load(g));
-        while (fm) {
-            unsigned i = bitset_first(fm);
-            fm = bitset_remove_first(fm);
-            uint8_t *slot = swiss_slot(t, g, i);
-            const void *key = swiss_slot_key(t, slot);
-            if (!self_equal(t, key))
-                continue;
-            uint64_t hash = t->hasher(t->key, key, m->seed);
-            if (swiss_dir_lookup(m, hash) != tab)
-                return fail(why, len, "table at %zu holds a key the directory sends elsewhere", at);
-            swiss_pos pos;
-            if (swiss_find_slot(t, m, key, hash, &pos) != slot)
-                return fail(why, len, "table at %zu: a stored key is not found by lookup", at);
-        }
     }
     if (full != tab->used)
         return fail(why, len, "table at %zu: used %u but %u full slots", at, tab->used, full);
@@ -130,7 +120,7 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
     }
     if (m->dir_len == 0) {
         unsigned full = 0, deleted = 0, empty = 0;
-        if (!check_group(t, m, m->dir_ptr, &full, &deleted, &empty, why, len))
+        if (!check_group(t, m, NULL, m->dir_ptr, &full, &deleted, &empty, why, len))
             return false;
         if (deleted)
             return fail(why, len, "small map with tombstones");

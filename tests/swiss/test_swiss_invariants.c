@@ -942,10 +942,51 @@ static void test_iterate_indirect_while_growing(void **state)
     rt_use_heap_allocator();
 }
 
+/* The checker itself notices broken invariants. */
+static void test_verify_detects_corruption(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    char why[256];
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    for (uint64_t k = 0; k < 5; k++)
+        *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    m->used++;
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->used--;
+    uint8_t *g = m->dir_ptr;
+    uint64_t full = group_match_full(ctrl_load(g));
+    unsigned i = bitset_first(full);
+    uint8_t saved = ctrl_get(g, i);
+    ctrl_set(g, i, (uint8_t)(saved ^ 1));           /* wrong H2 */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    ctrl_set(g, i, SWISS_CTRL_DELETED);             /* tombstone in a small map */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    ctrl_set(g, i, saved);
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    for (uint64_t k = 5; k < 3000; k++)
+        *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    swiss_table *tab = swiss_dir_at(m, 0);
+    tab->growth_left++;                             /* accounting off by one */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    tab->growth_left--;
+    tab->local_depth++;                             /* run no longer matches */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    tab->local_depth--;
+    m->global_shift++;                              /* directory sends keys elsewhere */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->global_shift--;
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    rtmap_mapfree(t, m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_layout),
+        cmocka_unit_test(test_verify_detects_corruption),
         cmocka_unit_test(test_zero_size_slots),
         cmocka_unit_test(test_small_promotion),
         cmocka_unit_test(test_table_group_count),
