@@ -982,6 +982,30 @@ static void test_verify_detects_corruption(void **state)
     rtmap_mapfree(t, m);
 }
 
+/* Go's TestMapIterDeleteReplace: deleting and re-inserting the current key during
+   iteration loses nothing, at every size around promotion and growth. */
+static void test_iter_delete_replace(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    for (uint64_t n = 0; n < 2100; n = n < 40 ? n + 1 : n * 5 / 4) {
+        rtmap_hmap *m = rtmap_makemap(t, 0);
+        for (uint64_t k = 0; k < n; k++)
+            *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = 0;
+        rtmap_hiter it;
+        for (rtmap_mapiterinit(t, m, &it); it.key; rtmap_mapiternext(&it)) {
+            uint64_t k = *(uint64_t *)it.key;
+            rtmap_mapdelete_fast64(t, m, k);
+            *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = 1;
+        }
+        RT_VERIFY(t, m);
+        assert_int_equal(rtmap_maplen(m), n);
+        for (uint64_t k = 0; k < n; k++)
+            assert_int_equal(*(uint64_t *)rtmap_mapaccess1_fast64(t, m, k), 1);
+        rtmap_mapfree(t, m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1004,6 +1028,7 @@ int main(void)
         cmocka_unit_test(test_retired_storage),
         cmocka_unit_test(test_iteration_order_varies),
         cmocka_unit_test(test_iterate_indirect_while_growing),
+        cmocka_unit_test(test_iter_delete_replace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
