@@ -72,9 +72,9 @@ static void free_retired(rtmap_hmap *m)
     m->retired_len = m->retired_cap = 0;
 }
 
-void swiss_collect_retired(rtmap_hmap *m)
+void swiss_collect_retired_slow(rtmap_hmap *m)
 {
-    if (RTMAP_UNLIKELY(m->retired != NULL) && !swiss_iterators_live(m))
+    if (!swiss_iterators_live(m))
         free_retired(m);
 }
 

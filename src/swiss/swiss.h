@@ -138,7 +138,12 @@ bool  swiss_iterators_live(const rtmap_hmap *m);
 bool  swiss_retire_reserve(rtmap_hmap *m, size_t n);
 void  swiss_retire(rtmap_hmap *m, void *p, size_t size);
 /* Frees retired blocks when no iterator is live; called at the start of writes. */
-void  swiss_collect_retired(rtmap_hmap *m);
+void  swiss_collect_retired_slow(rtmap_hmap *m);
+RTMAP_INLINE void swiss_collect_retired(rtmap_hmap *m)
+{
+    if (RTMAP_UNLIKELY(m->retired != NULL))
+        swiss_collect_retired_slow(m);
+}
 size_t swiss_group_bytes(const rtmap_maptype *t, uint64_t groups);
 
 /* Indirect key/elem copies a new entry needs, allocated before the map changes. */
