@@ -255,6 +255,9 @@ rtmap_err rtmap_map_of(const rtmap_type *key, const rtmap_type *elem, const rtma
         return RTMAP_EINVAL;
     if (!key->equal || !key->hasher)
         return RTMAP_ENOKEY;
+    /* Slots start 8 bytes into a bucket or group: reflect_makemap rejects more. */
+    if (key->align > RTMAP_BUCKET_COUNT || elem->align > RTMAP_BUCKET_COUNT)
+        return RTMAP_EINVAL;
     lookup_key k = { .kind = ENTRY_MAP, .a = key, .b = elem,
                      .hash = mix(mix(1, (uintptr_t)key), (uintptr_t)elem) };
     const rtmap_type *t;
