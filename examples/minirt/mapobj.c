@@ -161,15 +161,16 @@ void rt_mark_map_blocks(const rt_map *m, void (*visit)(void *cx, uintptr_t word)
     }
 }
 
-size_t rt_map_blocks_with_layout(const rt_map *m, const rtmap_type *layout, size_t *elements)
+rt_block_census rt_map_census(const rt_map *m, const rtmap_type *layout)
 {
-    size_t n = 0;
-    *elements = 0;
+    rt_block_census c = { 0, 0, 0 };
     for (const rt_block *b = m->blocks; b; b = b->next) {
         if (b->layout == layout) {
-            n++;
-            *elements += b->size / layout->size;
+            size_t n = b->size / layout->size;
+            c.blocks++;
+            c.elements += n;
+            c.singles += n == 1;
         }
     }
-    return n;
+    return c;
 }

@@ -95,8 +95,12 @@ size_t rt_root(rt_runtime *rt, rt_obj *o);           /* returns the root's slot 
 void   rt_unroot(rt_runtime *rt, size_t slot);
 
 void rt_collect(rt_runtime *rt);
-/* How many of m's blocks are arrays of `layout`, and how many elements they hold. */
-size_t rt_map_blocks_with_layout(const rt_map *m, const rtmap_type *layout, size_t *elements);
+/* m's blocks that are arrays of `layout`: how many, how many elements in all, and
+   how many hold a single element. */
+typedef struct rt_block_census {
+    size_t blocks, elements, singles;
+} rt_block_census;
+rt_block_census rt_map_census(const rt_map *m, const rtmap_type *layout);
 bool rt_is_alive(const rt_runtime *rt, uint64_t id); /* for checking the collector */
 
 /* Runtime errors: map panics unwind to the innermost frame.
