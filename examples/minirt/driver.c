@@ -119,9 +119,8 @@ static rtmap_string cstr(const char *s)
     return (rtmap_string){ s, strlen(s) };
 }
 
-static void put_str(rt_runtime *rt, rt_map *m, rt_str *k, rt_obj *v)
+static void put_str(rt_map *m, rt_str *k, rt_obj *v)
 {
-    (void)rt;
     *(rt_obj **)rtmap_mapassign_faststr(m->type, m->h, k->str) = v;
 }
 
@@ -147,7 +146,7 @@ static void build(rt_runtime *rt, const types *ty, workload *w)
         rt_int *v = rt_new_int(rt, i);
         w->names_key[i] = expect(&k->hdr, true);
         w->names_val[i] = expect(&v->hdr, true);
-        put_str(rt, names, k, &v->hdr);
+        put_str(names, k, &v->hdr);
     }
 
     rt_map *boxes = rt_new_map(rt, ty->any_map, 0);
@@ -204,7 +203,7 @@ static void build(rt_runtime *rt, const types *ty, workload *w)
         snprintf(buf, sizeof buf, "inner-%d", i);
         rt_str *name = rt_new_str(rt, buf);
         w->inner_name[i] = expect(&name->hdr, true);
-        put_str(rt, tree, name, &inner->hdr);
+        put_str(tree, name, &inner->hdr);
     }
 
     rt_map *scratch = rt_new_map(rt, ty->str_map, 0);
@@ -216,7 +215,7 @@ static void build(rt_runtime *rt, const types *ty, workload *w)
         rt_int *v = rt_new_int(rt, i);
         expect(&k->hdr, true);
         expect(&v->hdr, true);
-        put_str(rt, scratch, k, &v->hdr);
+        put_str(scratch, k, &v->hdr);
     }
 
     for (int i = 0; i < GARBAGE; i++)
@@ -422,7 +421,7 @@ static void iterate_while_growing(rt_runtime *rt, const types *ty, workload *w)
         rt_int *v = rt_new_int(rt, -i);
         expect(&k->hdr, true);
         expect(&v->hdr, true);
-        put_str(rt, names, k, &v->hdr);
+        put_str(names, k, &v->hdr);
     }
     size_t blocks_grown = names->nblocks;
     collect_and_check(rt, "an iterator is live");
@@ -518,6 +517,48 @@ static void recoverable_errors(rt_runtime *rt, const types *ty, workload *w)
     drop(v->hdr.id);
 }
 
+/* With a limit on map memory the allocator hook returns NULL; the map raises
+   "out of memory" and is left as it was before the failed call. */
+static void out_of_map_memory(rt_runtime *rt, const types *ty)
+{
+    enum { MAX_TRIES = 4096 };
+    rt_map *m = rt_new_map(rt, ty->any_map, 0);
+    size_t slot = rt_root(rt, &m->hdr);
+    volatile int added = 0;
+    rt->map_memory_limit = rt->stats.block_bytes + 4096;
+    rt_frame f;
+    rt_try_begin(rt, &f);
+    if (setjmp(f.jb) == 0) {
+        for (; added < MAX_TRIES; added++) {
+            rt_int *k = rt_new_int(rt, added);
+            expect(&k->hdr, false);          /* garbage once the map is dropped below */
+            rtmap_eface key = box_int(k);
+            *(rt_obj **)rtmap_mapassign(ty->any_map, m->h, &key) = (rt_obj *)NULL;
+        }
+        rt_try_end(rt, &f);
+        CHECK(false, "%d entries fit in 4096 bytes of map memory", MAX_TRIES);
+    } else {
+        printf("  caught: %s (after %d entries fitted in the limit)\n", f.err.msg, added);
+        CHECK(f.err.kind == RTMAP_PANIC_OUT_OF_MEMORY, "%s", f.err.msg);
+    }
+    rt->map_memory_limit = 0;
+    bool intact = rtmap_maplen(m->h) == added;
+    for (int64_t i = 0; i < added && intact; i++) {
+        rtmap_eface key = { &rtmap_type_int64, &i };
+        bool found;
+        rtmap_mapaccess2(ty->any_map, m->h, &key, &found);
+        intact = found;
+    }
+    CHECK(intact, "the map changed in the failed assignment");
+    /* It grows once memory is there again. */
+    int64_t n = -1;
+    rtmap_eface key = { &rtmap_type_int64, &n };
+    *(rt_obj **)rtmap_mapassign(ty->any_map, m->h, &key) = NULL;
+    CHECK(rtmap_maplen(m->h) == added + 1, "no insert after the limit was lifted");
+    printf("  continued: the map holds its %d entries and takes more without the limit\n", added);
+    rt_unroot(rt, slot);
+}
+
 /* ---- the script ---------------------------------------------------------------------- */
 
 int main(void)
@@ -583,6 +624,7 @@ int main(void)
 
     printf("runtime errors from map panics\n");
     recoverable_errors(rt, &ty, &w);
+    out_of_map_memory(rt, &ty);
     collect_and_check(rt, "after the errors");
     check_survivors(rt, &ty, &w, true, LATE);
 

@@ -33,10 +33,12 @@ static void *block_alloc(void *ctx, size_t size, size_t align, const rtmap_type 
         align = _Alignof(rt_block);
     if (size > SIZE_MAX / 2 || align > SIZE_MAX / 4)
         return NULL;
+    if (rt->map_memory_limit && rt->stats.block_bytes + size > rt->map_memory_limit)
+        return NULL;                  /* rtmap raises an out-of-memory panic */
     /* Header right before the payload; the payload is aligned as asked. */
     char *raw = calloc(1, sizeof(rt_block) + size + align);
     if (!raw)
-        return NULL;                  /* rtmap raises an out-of-memory panic */
+        return NULL;
     uintptr_t at = ((uintptr_t)raw + sizeof(rt_block) + align - 1) & ~(uintptr_t)(align - 1);
     void *payload = (void *)at;
     rt_block *b = block_of(payload);

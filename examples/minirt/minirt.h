@@ -80,6 +80,7 @@ struct rt_runtime {
     uint8_t  *alive_by_id;        /* 1 while the object with that id exists */
     size_t    alive_cap;
     uint64_t  rand_state;
+    size_t    map_memory_limit;   /* bytes of map blocks allowed; 0: no limit */
     rt_stats  stats;
 };
 
