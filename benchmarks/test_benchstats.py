@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Tests of benchstats.py: the parser benchmarks/ab reads results with, medians
+and spreads, and the Mann-Whitney U test against values computed by hand and
+from the closed forms of the exact distribution."""
+
+import math
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchstats as bs  # noqa: E402
+
+
+class ParseTest(unittest.TestCase):
+    def test_result_line(self):
+        name, n, m = bs.parse_result_line(
+            "BenchmarkMapIter/Key=int64/Elem=int64/len=64-2 \t 1000\t 12.50 ns/op\t 0 B/op\t 0.00 allocs/op\t 17.5 B/entry")
+        self.assertEqual(name, "MapIter/Key=int64/Elem=int64/len=64")
+        self.assertEqual(n, 1000)
+        self.assertEqual(m, {"ns/op": 12.5, "B/op": 0.0, "allocs/op": 0.0, "B/entry": 17.5})
+
+    def test_name_without_procs_suffix(self):
+        self.assertEqual(bs.parse_result_line("BenchmarkNewEmptyMap 5 1.0 ns/op")[0], "NewEmptyMap")
+
+    def test_malformed_lines(self):
+        for line in ("BenchmarkX 10 abc ns/op", "BenchmarkX 10 1.0", "BenchmarkX 0 1.0 ns/op",
+                     "BenchmarkX 10 1.0 B/op", "BenchmarkX 10 1 ns/op 2 ns/op", "BenchmarkX"):
+            with self.assertRaises(bs.FormatError, msg=line):
+                bs.parse_result_line(line)
+
+    def test_output(self):
+        text = ("goos: linux\nrtmap-impl: swiss\nBenchmarkA/len=6 10 2 ns/op\n"
+                "--- FAIL: BenchmarkB\n    why\nBenchmarkA/len=6 10 4 ns/op\nPASS\n")
+        config, results, failures = bs.parse_output(text)
+        self.assertEqual(config["rtmap-impl"], "swiss")
+        self.assertEqual(failures, ["--- FAIL: BenchmarkB"])
+        self.assertEqual(bs.collect(results), {"A/len=6": {"ns/op": [2.0, 4.0]}})
+
+
+class StatsTest(unittest.TestCase):
+    def test_median_and_spread(self):
+        self.assertEqual(bs.median([3, 1, 2]), 2)
+        self.assertEqual(bs.median([4, 1, 3, 2]), 2.5)
+        self.assertAlmostEqual(bs.spread([9, 10, 12]), 0.2)
+
+    def test_u_distribution_is_a_distribution(self):
+        for m in range(1, 7):
+            for n in range(1, 7):
+                counts = bs._u_counts(m, n)
+                self.assertEqual(sum(counts), math.comb(m + n, m))
+                self.assertEqual(list(counts), list(reversed(counts)))   # symmetric
+
+    def test_exact_separated_samples(self):
+        # all of one sample below the other: p = 2 / C(m+n, m)
+        self.assertAlmostEqual(bs.mann_whitney_u([1, 2, 3], [4, 5, 6]), 2 / 20)
+        self.assertAlmostEqual(bs.mann_whitney_u([5, 6, 7, 8], [1, 2, 3, 4]), 2 / 70)
+        self.assertAlmostEqual(bs.mann_whitney_u(range(5), range(10, 15)), 2 / 252)
+
+    def test_exact_by_hand(self):
+        # x = {1, 4}, y = {2, 3}: U = 2 (4 beats both); P(U <= 2) = 4/6, P(U >= 2) = 4/6
+        self.assertAlmostEqual(bs.mann_whitney_u([1, 4], [2, 3]), 1.0)
+        # x = {1, 2, 4}, y = {3, 5, 6}: U = 1; counts of U for m = n = 3: 1 1 2 3 3 3 3 2 1 1
+        self.assertAlmostEqual(bs.mann_whitney_u([1, 2, 4], [3, 5, 6]), 2 * 2 / 20)
+
+    def test_three_runs_can_never_be_significant(self):
+        self.assertGreater(bs.mann_whitney_u([1, 2, 3], [7, 8, 9]), bs.ALPHA)
+        self.assertLess(bs.mann_whitney_u([1, 2, 3, 4], [7, 8, 9, 10]), bs.ALPHA)
+
+    def test_ties_use_the_normal_approximation(self):
+        self.assertEqual(bs.mann_whitney_u([1, 1, 1], [1, 1, 1]), 1.0)
+        p = bs.mann_whitney_u([1, 2, 2, 3] * 5, [3, 4, 4, 5] * 5)
+        self.assertLess(p, 0.001)
+
+    def test_compare_and_tables(self):
+        a = {"X/len=6": {"ns/op": [10.0, 11.0, 10.5, 10.2]}, "OnlyA": {"ns/op": [1.0]}}
+        b = {"X/len=6": {"ns/op": [5.0, 5.1, 5.2, 4.9]}}
+        rows = bs.compare(a, b, "ns/op")
+        self.assertEqual([r["name"] for r in rows], ["X/len=6", "OnlyA"])
+        self.assertAlmostEqual(rows[0]["delta"], (5.05 - 10.35) / 10.35)
+        self.assertLess(rows[0]["p"], bs.ALPHA)
+        header, body = bs.table_rows(rows, "noswiss", "swiss", "ns/op")
+        text = bs.format_text(header, body)
+        self.assertIn("-51.21% *", text)
+        self.assertIn("geomean", text)
+        self.assertTrue(bs.format_markdown(header, body).startswith("| ns/op |"))
+
+
+if __name__ == "__main__":
+    unittest.main()
