@@ -144,6 +144,7 @@ RTMAP_INLINE bool ns_delete_tpl(const rtmap_maptype *t, rtmap_hmap *h, const voi
                 return false;
             ns_clear_slot(t, h, k, ns_elem_at(t, b, i));
             ns_delete_slot(t, h, b_orig, b, i);
+            ns_maybe_shrink(t, h);
             return true;
         }
     }

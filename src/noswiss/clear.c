@@ -66,13 +66,18 @@ void rtmap_mapclear(const rtmap_maptype *t, rtmap_hmap *h)
     }
     if (live) {
         mark_buckets_empty(t, h->buckets, nmain);
+        /* Arrays retired earlier may still be read by the live iterator: the
+           entries it would take from them directly (k != k) are gone too. */
+        for (size_t r = 0; r < h->retired_len; r++)
+            if (h->retired[r].nmain)
+                mark_buckets_empty(t, h->retired[r].ptr, h->retired[r].nmain);
     } else {
         ns_free_overflow_chains(t, h, h->buckets, nmain, h->nalloc);
         ns_free_spare(t, h);
         h->next_overflow = ns_reset_bucket_array(t, h->buckets, h->B, h->nalloc);
         h->noverflow = 0;
     }
-    h->flags &= (uint8_t)~NS_SAME_SIZE_GROW;
+    h->flags &= (uint8_t)~(NS_SAME_SIZE_GROW | NS_SHRINK);
     h->oldbuckets = NULL;
     h->old_nalloc = 0;
     h->nevacuate = 0;

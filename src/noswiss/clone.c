@@ -97,7 +97,7 @@ static bool clone_into(const rtmap_maptype *t, rtmap_hmap *dst, rtmap_hmap *src)
     if (!ns_growing(src))
         return true;
 
-    uint8_t old_b = ns_same_size_grow(src) ? src->B : (uint8_t)(src->B - 1);
+    uint8_t old_b = ns_old_b(src);
     uintptr_t old_n = ns_bucket_shift(old_b);
     for (uintptr_t i = 0; i < old_n; i++) {
         uint8_t *sb = ns_bucket_at(t, src->oldbuckets, i);

@@ -63,7 +63,15 @@ static void finish_growth(const rtmap_maptype *t, rtmap_hmap *h)
     }
     h->oldbuckets = NULL;
     h->old_nalloc = 0;
-    h->flags &= (uint8_t)~NS_SAME_SIZE_GROW;
+    h->flags &= (uint8_t)~(NS_SAME_SIZE_GROW | NS_SHRINK);
+}
+
+/* Units of evacuation: one per old bucket, except when shrinking, where the two
+   old buckets that merge into one new bucket (i and i + new size) move together,
+   one unit per new bucket. */
+static uintptr_t evacuation_units(const rtmap_hmap *h)
+{
+    return ns_shrinking(h) ? ns_bucket_shift(h->B) : ns_noldbuckets(h);
 }
 
 static bool bucket_evacuated(const rtmap_maptype *t, const rtmap_hmap *h, uintptr_t bucket)
@@ -71,8 +79,9 @@ static bool bucket_evacuated(const rtmap_maptype *t, const rtmap_hmap *h, uintpt
     return ns_evacuated(ns_bucket_at(t, h->oldbuckets, bucket));
 }
 
-static void advance_evacuation_mark(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t newbit)
+static void advance_evacuation_mark(const rtmap_maptype *t, rtmap_hmap *h)
 {
+    uintptr_t newbit = evacuation_units(h);
     h->nevacuate++;
     /* Bounded, so that one write never scans more than this many buckets. */
     uintptr_t stop = h->nevacuate + 1024;
@@ -96,6 +105,22 @@ static size_t chain_entries(const uint8_t *b, const rtmap_maptype *t)
         for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++)
             n += b[i] >= NS_MIN_TOPHASH;
     return n;
+}
+
+/* Without a live iterator nobody reads an evacuated chain again: its overflow
+   buckets are freed and the main bucket cleared (except the tophash bytes, which
+   hold the evacuation state) so that no stale pointer survives. */
+static void release_evacuated_chain(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *b0)
+{
+    uint8_t *ovf = ns_overflow(t, b0);
+    uint8_t *lo = h->oldbuckets, *hi = ns_bucket_at(t, h->oldbuckets, h->old_nalloc);
+    while (ovf) {
+        uint8_t *next = ns_overflow(t, ovf);
+        if (ovf < lo || ovf >= hi)
+            ns_free(h, ovf, t->bucketsize);
+        ovf = next;
+    }
+    memset(b0 + NS_DATA_OFFSET, 0, t->bucketsize - NS_DATA_OFFSET);
 }
 
 static bool evacuate(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t oldbucket)
@@ -153,28 +178,94 @@ static bool evacuate(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t oldbucket)
                 dst->i++;
             }
         }
-        /* Without a live iterator nobody reads this chain again: free its
-           overflow buckets and clear the main bucket (except the tophash bytes,
-           which hold the evacuation state) so no stale pointer survives. */
-        if (!ns_iterators_live(h)) {
-            uint8_t *ovf = ns_overflow(t, b0);
-            uint8_t *lo = h->oldbuckets, *hi = ns_bucket_at(t, h->oldbuckets, h->old_nalloc);
-            while (ovf) {
-                uint8_t *next = ns_overflow(t, ovf);
-                if (ovf < lo || ovf >= hi)
-                    ns_free(h, ovf, t->bucketsize);
-                ovf = next;
-            }
-            memset(b0 + NS_DATA_OFFSET, 0, t->bucketsize - NS_DATA_OFFSET);
-        }
+        if (!ns_iterators_live(h))
+            release_evacuated_chain(t, h, b0);
     }
     if (oldbucket == h->nevacuate)
-        advance_evacuation_mark(t, h, newbit);
+        advance_evacuation_mark(t, h);
     return true;
+}
+
+/* Shrinking: old buckets `unit` and `unit + new size` merge into new bucket
+   `unit`, which is empty until they do. */
+static bool evacuate_pair(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t unit)
+{
+    uintptr_t nnew = ns_bucket_shift(h->B);
+    uint8_t *src[2] = { ns_bucket_at(t, h->oldbuckets, unit),
+                        ns_bucket_at(t, h->oldbuckets, unit + nnew) };
+    if (!ns_evacuated(src[0])) {
+        size_t n = chain_entries(src[0], t) + chain_entries(src[1], t);
+        if (n > NS_BUCKET_SLOTS && !ns_reserve_overflow(t, h, (n + 7) / 8 - 1))
+            return false;
+        evac_dst dst = { ns_bucket_at(t, h->buckets, unit), 0 };
+        for (int s = 0; s < 2; s++) {
+            for (uint8_t *b = src[s]; b; b = ns_overflow(t, b)) {
+                for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++) {
+                    uint8_t top = b[i];
+                    if (ns_is_empty(top)) {
+                        b[i] = NS_EVACUATED_EMPTY;
+                        continue;
+                    }
+                    assert(top >= NS_MIN_TOPHASH);
+                    /* Both halves land in X; the mark only tells "moved". */
+                    b[i] = NS_EVACUATED_X;
+                    if (dst.i == NS_BUCKET_SLOTS) {
+                        dst.b = ns_new_overflow(t, h, dst.b);
+                        assert(dst.b != NULL);   /* reserved above */
+                        dst.i = 0;
+                    }
+                    dst.b[dst.i] = top;
+                    memcpy(ns_key_at(t, dst.b, dst.i), ns_key_at(t, b, i), t->keysize);
+                    memcpy(ns_elem_at(t, dst.b, dst.i), ns_elem_at(t, b, i), t->valuesize);
+                    dst.i++;
+                }
+            }
+        }
+        if (!ns_iterators_live(h))
+            for (int s = 0; s < 2; s++)
+                release_evacuated_chain(t, h, src[s]);
+    }
+    if (unit == h->nevacuate)
+        advance_evacuation_mark(t, h);
+    return true;
+}
+
+void ns_maybe_shrink_slow(const rtmap_maptype *t, rtmap_hmap *h)
+{
+    size_t nalloc;
+    uint8_t *next_overflow;
+    uint8_t *array = ns_make_bucket_array(t, h, (uint8_t)(h->B - 1), &nalloc, &next_overflow);
+    if (!array)
+        return;
+    /* An iterator running now keeps reading the array it started on. */
+    uint8_t iflags = atomic_load_explicit(&h->iter_flags, memory_order_relaxed);
+    uint8_t nflags = iflags & (uint8_t)~(NS_ITERATOR | NS_OLD_ITERATOR);
+    if (iflags & NS_ITERATOR)
+        nflags |= NS_OLD_ITERATOR;
+    atomic_store_explicit(&h->iter_flags, nflags, memory_order_relaxed);
+    h->flags |= NS_SHRINK;
+    h->B--;
+    h->oldbuckets = h->buckets;
+    h->old_nalloc = h->nalloc;
+    h->buckets = array;
+    h->nalloc = nalloc;
+    h->nevacuate = 0;
+    h->noverflow = 0;
+    h->next_overflow = next_overflow;
 }
 
 bool ns_grow_work(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t bucket)
 {
+    if (ns_shrinking(h)) {
+        if (!evacuate_pair(t, h, bucket))
+            return false;
+        if (ns_growing(h)) {
+            if (h->nevacuate < evacuation_units(h))
+                return evacuate_pair(t, h, h->nevacuate);
+            finish_growth(t, h);
+        }
+        return true;
+    }
     /* First the old bucket the caller is about to use, then one more for progress. */
     if (!evacuate(t, h, bucket & ns_oldbucketmask(h)))
         return false;

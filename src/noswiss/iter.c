@@ -18,6 +18,7 @@ typedef struct ns_iter {
     rtmap_hmap          *h;             /* NULL: not started, ended or stopped */
     uint8_t             *buckets;       /* the array when iteration started */
     uint8_t             *bptr;          /* current bucket */
+    uint8_t             *pair_next;     /* shrinking: the second old bucket to read */
     uintptr_t            start_bucket;
     uintptr_t            bucket;        /* next bucket index */
     uintptr_t            check_bucket;
@@ -83,6 +84,7 @@ void rtmap_mapiternext(rtmap_hiter *hit)
     uint8_t *b = it->bptr;
     unsigned i = it->i;
     uintptr_t check_bucket = it->check_bucket;
+    uint8_t *pair_next = it->pair_next;
 
 next:
     if (b == NULL) {
@@ -90,7 +92,16 @@ next:
             end_iteration(it);
             return;
         }
-        if (ns_growing(h) && it->B == h->B) {
+        if (ns_growing(h) && it->B == h->B && ns_shrinking(h)) {
+            /* Shrinking: new bucket i gathers old buckets i and i + new size;
+               until they move, read them both. */
+            b = ns_bucket_at(t, h->oldbuckets, bucket);
+            if (!ns_evacuated(b))
+                pair_next = ns_bucket_at(t, h->oldbuckets, bucket + ns_bucket_shift(h->B));
+            else
+                b = ns_bucket_at(t, it->buckets, bucket);
+            check_bucket = NO_CHECK;
+        } else if (ns_growing(h) && it->B == h->B) {
             /* Started during this growth, which is not done: while the old
                bucket is not evacuated, its entries are still there. */
             uintptr_t oldbucket = bucket & ns_oldbucketmask(h);
@@ -151,9 +162,14 @@ next:
         it->bptr = b;
         it->i = (uint8_t)(i + 1);
         it->check_bucket = check_bucket;
+        it->pair_next = pair_next;
         return;
     }
     b = ns_overflow(t, b);
+    if (!b && pair_next) {
+        b = pair_next;
+        pair_next = NULL;
+    }
     i = 0;
     goto next;
 }

@@ -152,6 +152,7 @@ rtmap_hmap *ns_new_map(const rtmap_maptype *t, intptr_t hint)
     while (ns_over_load_factor(hint, b))
         b++;
     h->B = b;
+    h->min_B = b;
     /* With B == 0 the single bucket is allocated by the first assign. */
     if (b != 0) {
         h->buckets = ns_make_bucket_array(t, h, b, &h->nalloc, &h->next_overflow);

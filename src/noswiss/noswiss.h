@@ -32,8 +32,8 @@ enum {
     NS_MIN_TOPHASH      = 5,
 };
 
-/* Writer-owned flags. */
-enum { NS_SAME_SIZE_GROW = 1 };
+/* Writer-owned flags: what kind of growth is in progress (none of them: doubling). */
+enum { NS_SAME_SIZE_GROW = 1, NS_SHRINK = 2 };
 /* Iterator flags, set by readers with an atomic OR (several may iterate at once). */
 enum { NS_ITERATOR = 1, NS_OLD_ITERATOR = 2 };
 
@@ -53,6 +53,7 @@ struct rtmap_hmap {
     _Atomic(uint8_t) iter_flags;     /* NS_ITERATOR | NS_OLD_ITERATOR */
     uint8_t   B;                     /* log2 of the number of main buckets */
     uint16_t  noverflow;             /* approximate number of overflow buckets */
+    uint8_t   min_B;                 /* the makemap hint's B: never shrink below it */
     uint64_t  hash0;                 /* the seed */
     uint8_t  *buckets;               /* 1 << B buckets (then preallocated overflow) */
     uint8_t  *oldbuckets;            /* non-NULL only while growing */
@@ -121,12 +122,17 @@ RTMAP_INLINE void *ns_slot_elem(const rtmap_maptype *t, uint8_t *e)
 /* ---- growth state -------------------------------------------------------------- */
 RTMAP_INLINE bool ns_growing(const rtmap_hmap *h) { return h->oldbuckets != NULL; }
 RTMAP_INLINE bool ns_same_size_grow(const rtmap_hmap *h) { return (h->flags & NS_SAME_SIZE_GROW) != 0; }
+RTMAP_INLINE bool ns_shrinking(const rtmap_hmap *h) { return (h->flags & NS_SHRINK) != 0; }
+/* log2 of the number of old buckets while growing or shrinking. */
+RTMAP_INLINE uint8_t ns_old_b(const rtmap_hmap *h)
+{
+    if (h->flags & NS_SAME_SIZE_GROW)
+        return h->B;
+    return (h->flags & NS_SHRINK) ? (uint8_t)(h->B + 1) : (uint8_t)(h->B - 1);
+}
 RTMAP_INLINE uintptr_t ns_noldbuckets(const rtmap_hmap *h)
 {
-    uint8_t old_b = h->B;
-    if (!ns_same_size_grow(h))
-        old_b--;
-    return ns_bucket_shift(old_b);
+    return ns_bucket_shift(ns_old_b(h));
 }
 RTMAP_INLINE uintptr_t ns_oldbucketmask(const rtmap_hmap *h) { return ns_noldbuckets(h) - 1; }
 RTMAP_INLINE bool ns_over_load_factor(intptr_t count, uint8_t b)
@@ -145,12 +151,9 @@ RTMAP_INLINE bool ns_too_many_overflow_buckets(uint16_t noverflow, uint8_t b)
    evacuated, else the new one. */
 RTMAP_INLINE uint8_t *ns_read_bucket(const rtmap_maptype *t, const rtmap_hmap *h, uint64_t hash)
 {
-    uintptr_t m = ns_bucket_mask(h->B);
-    uint8_t *b = ns_bucket_at(t, h->buckets, hash & m);
+    uint8_t *b = ns_bucket_at(t, h->buckets, hash & ns_bucket_mask(h->B));
     if (RTMAP_UNLIKELY(h->oldbuckets != NULL)) {
-        if (!ns_same_size_grow(h))
-            m >>= 1;
-        uint8_t *oldb = ns_bucket_at(t, h->oldbuckets, hash & m);
+        uint8_t *oldb = ns_bucket_at(t, h->oldbuckets, hash & ns_oldbucketmask(h));
         if (!ns_evacuated(oldb))
             b = oldb;
     }
@@ -239,6 +242,18 @@ void ns_release_chain_indirect(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *b
 /* ---- growth (grow.c) ----------------------------------------------------------------- */
 /* Go's hashGrow; false (map unchanged) when the new array cannot be allocated. */
 bool ns_hash_grow(const rtmap_maptype *t, rtmap_hmap *h);
+/* Starts halving the bucket array when a delete left the map under a quarter of
+   its load factor (never below min_B, never to a single bucket). A failed
+   allocation just means no shrink now. */
+void ns_maybe_shrink_slow(const rtmap_maptype *t, rtmap_hmap *h);
+RTMAP_INLINE void ns_maybe_shrink(const rtmap_maptype *t, rtmap_hmap *h)
+{
+    /* count < 6.5 * 2^B / 4: after halving the map is at most half loaded, so
+       insert/delete waves around one size cannot make it shrink and grow in turn. */
+    if (RTMAP_UNLIKELY((uintptr_t)h->count < ((uintptr_t)NS_LOAD_FACTOR_NUM << h->B) / 8) &&
+        h->B > h->min_B && h->B > 1 && !ns_growing(h))
+        ns_maybe_shrink_slow(t, h);
+}
 /* Go's growWork; false on allocation failure (no entry moved or lost). */
 bool ns_grow_work(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t bucket);
 

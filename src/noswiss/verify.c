@@ -95,15 +95,25 @@ static bool check_old(walk_state *s)
 {
     const rtmap_maptype *t = s->t;
     const rtmap_hmap *h = s->h;
-    if (!ns_same_size_grow(h) && h->B == 0)
+    bool shrink = ns_shrinking(h), same = ns_same_size_grow(h);
+    if (shrink && same)
+        return fail(s->why, s->len, "shrinking and same-size growth at once");
+    if (!same && !shrink && h->B == 0)
         return fail(s->why, s->len, "doubling growth with B == 0");
-    uintptr_t nold = ns_noldbuckets(h);
-    if (h->nevacuate > nold)
-        return fail(s->why, s->len, "nevacuate %zu beyond %zu old buckets", (size_t)h->nevacuate, (size_t)nold);
+    if (shrink && (h->B < 1 || h->B < h->min_B))
+        return fail(s->why, s->len, "shrunk to B = %u (hint's B %u)", h->B, h->min_B);
+    uintptr_t nold = ns_noldbuckets(h), nnew = ns_bucket_shift(h->B);
+    uintptr_t units = shrink ? nnew : nold;
+    if (h->nevacuate > units)
+        return fail(s->why, s->len, "nevacuate %zu beyond %zu units", (size_t)h->nevacuate, (size_t)units);
     if (h->old_nalloc < nold)
         return fail(s->why, s->len, "old array smaller than its buckets");
     for (uintptr_t j = 0; j < nold; j++) {
         uint8_t *b = ns_bucket_at(t, h->oldbuckets, j);
+        uintptr_t unit = shrink ? (j & (nnew - 1)) : j;
+        if (shrink && ns_evacuated(b) != ns_evacuated(ns_bucket_at(t, h->oldbuckets, j ^ nnew)))
+            return fail(s->why, s->len, "old buckets %zu and %zu merge but only one moved",
+                        (size_t)j, (size_t)(j ^ nnew));
         if (ns_evacuated(b)) {
             for (uint8_t *c = b; c; c = ns_overflow(t, c))
                 for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++)
@@ -112,14 +122,16 @@ static bool check_old(walk_state *s)
                                     (size_t)j, i, c[i]);
             continue;
         }
-        if (j < h->nevacuate)
+        if (unit < h->nevacuate)
             return fail(s->why, s->len, "old bucket %zu below nevacuate %zu is not evacuated",
                         (size_t)j, (size_t)h->nevacuate);
         if (!check_live_chain(s, h->oldbuckets, h->old_nalloc, j, nold - 1, true))
             return false;
         /* Its destinations fill only when it is evacuated. */
-        if (!bucket_is_empty(t, ns_bucket_at(t, h->buckets, j)) ||
-            (!ns_same_size_grow(h) && !bucket_is_empty(t, ns_bucket_at(t, h->buckets, j + nold))))
+        bool dest_empty = bucket_is_empty(t, ns_bucket_at(t, h->buckets, j & (nnew - 1)));
+        if (!same && !shrink)
+            dest_empty = dest_empty && bucket_is_empty(t, ns_bucket_at(t, h->buckets, j + nold));
+        if (!dest_empty)
             return fail(s->why, s->len, "old bucket %zu is not evacuated but its new bucket holds entries",
                         (size_t)j);
     }
@@ -141,8 +153,10 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *h, char *why, size_t
     }
     if (h->nalloc < ns_bucket_shift(h->B))
         return fail(why, whylen, "array of %zu buckets for B = %u", h->nalloc, h->B);
-    if (!ns_growing(h) && (h->flags & NS_SAME_SIZE_GROW))
-        return fail(why, whylen, "same-size flag while not growing");
+    if (!ns_growing(h) && (h->flags & (NS_SAME_SIZE_GROW | NS_SHRINK)))
+        return fail(why, whylen, "growth flags while not growing");
+    if (h->B < h->min_B)
+        return fail(why, whylen, "B = %u below the hint's %u", h->B, h->min_B);
     walk_state s = { t, h, why, whylen, 0, 0 };
     uintptr_t n = ns_bucket_shift(h->B);
     for (uintptr_t i = 0; i < n; i++)
