@@ -4,21 +4,70 @@
  * an evacuation so that moving entries can never fail halfway. */
 #include "noswiss.h"
 
-uint8_t *ns_reset_bucket_array(const rtmap_maptype *t, uint8_t *array, uint8_t b, size_t nalloc)
+uintptr_t ns_next_occupied(const uint64_t *occupied, uintptr_t i, uintptr_t n)
 {
-    memset(array, 0, nalloc * t->bucketsize);
-    size_t base = ns_bucket_shift(b);
+    if (!occupied || i >= n)
+        return i < n ? i : n;
+    uintptr_t chunk = i >> NS_CHUNK_SHIFT, nchunks = n >> NS_CHUNK_SHIFT;
+    uint64_t word = occupied[chunk / 64] & (~UINT64_C(0) << (chunk % 64));
+    for (;;) {
+        if (word) {
+            uintptr_t found = (chunk & ~(uintptr_t)63) + (uintptr_t)__builtin_ctzll(word);
+            if (found >= nchunks)
+                return n;
+            uintptr_t first = found << NS_CHUNK_SHIFT;
+            return first > i ? first : i;
+        }
+        chunk = (chunk & ~(uintptr_t)63) + 64;
+        if (chunk >= nchunks)
+            return n;
+        word = occupied[chunk / 64];
+    }
+}
+
+void ns_free_occupied(rtmap_hmap *h, uint64_t *occupied, uintptr_t nmain)
+{
+    if (occupied)
+        ns_free(h, occupied, ns_occupied_words(nmain) * sizeof(uint64_t));
+}
+
+/* Go's convention: a preallocated overflow bucket whose overflow pointer is NULL
+   has more after it; the last one points at a non-NULL sentinel (the array). */
+static uint8_t *arm_preallocated(const rtmap_maptype *t, uint8_t *array, size_t base, size_t nalloc)
+{
     if (base == nalloc)
         return NULL;
-    /* Go's convention: a preallocated overflow bucket whose overflow pointer is
-       NULL has more after it; the last one points at a non-NULL sentinel (the
-       array itself). */
     ns_set_overflow(t, ns_bucket_at(t, array, nalloc - 1), array);
     return ns_bucket_at(t, array, base);
 }
 
+void ns_reset_bucket_array(const rtmap_maptype *t, rtmap_hmap *h)
+{
+    uintptr_t n = ns_bucket_shift(h->B);
+    for (uintptr_t i = ns_next_occupied(h->occupied, 0, n); i < n;) {
+        /* A run of occupied chunks at once. */
+        uintptr_t end = i;
+        while (end < n && ns_chunk_occupied(h->occupied, end))
+            end = (end | ((1u << NS_CHUNK_SHIFT) - 1)) + 1;
+        if (end > n)
+            end = n;
+        memset(ns_bucket_at(t, h->buckets, i), 0, (end - i) * t->bucketsize);
+        i = ns_next_occupied(h->occupied, end, n);
+    }
+    /* Preallocated overflow buckets: only those handed out so far are dirty. */
+    uint8_t *used_end = h->next_overflow ? h->next_overflow : ns_bucket_at(t, h->buckets, h->nalloc);
+    uint8_t *pre = ns_bucket_at(t, h->buckets, n);
+    if (used_end > pre)
+        memset(pre, 0, (size_t)(used_end - pre));
+    if (h->next_overflow)
+        ns_set_overflow(t, ns_bucket_at(t, h->buckets, h->nalloc - 1), NULL);
+    if (h->occupied)
+        memset(h->occupied, 0, ns_occupied_words(n) * sizeof(uint64_t));
+    h->next_overflow = arm_preallocated(t, h->buckets, n, h->nalloc);
+}
+
 uint8_t *ns_make_bucket_array(const rtmap_maptype *t, rtmap_hmap *h, uint8_t b,
-                              size_t *nalloc, uint8_t **next_overflow)
+                              size_t *nalloc, uint8_t **next_overflow, uint64_t **occupied)
 {
     uint64_t base = ns_bucket_shift(b);
     uint64_t n = base;
@@ -29,15 +78,20 @@ uint8_t *ns_make_bucket_array(const rtmap_maptype *t, rtmap_hmap *h, uint8_t b,
         n += ns_bucket_shift((uint8_t)(b - 4));
     if (b >= 63 || n > NS_MAX_ALLOC / t->bucketsize)
         return NULL;
-    uint8_t *array = ns_alloc(h, (size_t)n * t->bucketsize, 8, t->bucket);
-    if (!array)
-        return NULL;
-    *nalloc = (size_t)n;
-    *next_overflow = NULL;
-    if (n != base) {
-        ns_set_overflow(t, ns_bucket_at(t, array, n - 1), array);
-        *next_overflow = ns_bucket_at(t, array, base);
+    uint64_t *occ = NULL;
+    if (b >= NS_OCCUPANCY_MIN_B) {
+        occ = ns_alloc(h, ns_occupied_words((uintptr_t)base) * sizeof(uint64_t), 8, &ns_bitmap_type);
+        if (!occ)
+            return NULL;
     }
+    uint8_t *array = ns_alloc(h, (size_t)n * t->bucketsize, 8, t->bucket);
+    if (!array) {
+        ns_free_occupied(h, occ, (uintptr_t)base);
+        return NULL;
+    }
+    *nalloc = (size_t)n;
+    *occupied = occ;
+    *next_overflow = arm_preallocated(t, array, (size_t)base, (size_t)n);
     return array;
 }
 
@@ -121,10 +175,11 @@ void ns_free_spare(const rtmap_maptype *t, rtmap_hmap *h)
 }
 
 void ns_free_overflow_chains(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *array,
-                             size_t nmain, size_t nalloc)
+                             size_t nmain, size_t nalloc, const uint64_t *occupied)
 {
     uint8_t *lo = array, *hi = ns_bucket_at(t, array, nalloc);
-    for (size_t i = 0; i < nmain; i++) {
+    for (size_t i = ns_next_occupied(occupied, 0, nmain); i < nmain;
+         i = ns_next_occupied(occupied, i + 1, nmain)) {
         uint8_t *b = ns_bucket_at(t, array, i);
         uint8_t *ovf = ns_overflow(t, b);
         ns_set_overflow(t, b, NULL);

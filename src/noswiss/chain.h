@@ -104,6 +104,7 @@ absent:
         }
         insert_i = 0;
     }
+    ns_mark_occupied(h->occupied, bucket);
     uint8_t *k = ns_key_at(t, insert_b, insert_i);
     uint8_t *e = ns_elem_at(t, insert_b, insert_i);
     if (t->flags & RTMAP_INDIRECT_KEY) {

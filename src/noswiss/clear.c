@@ -11,9 +11,10 @@ static bool has_indirect(const rtmap_maptype *t)
     return (t->flags & (RTMAP_INDIRECT_KEY | RTMAP_INDIRECT_ELEM)) != 0;
 }
 
-static void mark_buckets_empty(const rtmap_maptype *t, uint8_t *array, uintptr_t n)
+static void mark_buckets_empty(const rtmap_maptype *t, uint8_t *array, uintptr_t n,
+                               const uint64_t *occupied)
 {
-    for (uintptr_t i = 0; i < n; i++)
+    for (uintptr_t i = ns_next_occupied(occupied, 0, n); i < n; i = ns_next_occupied(occupied, i + 1, n))
         for (uint8_t *b = ns_bucket_at(t, array, i); b; b = ns_overflow(t, b))
             memset(b, NS_EMPTY_REST, NS_BUCKET_SLOTS);
 }
@@ -21,11 +22,13 @@ static void mark_buckets_empty(const rtmap_maptype *t, uint8_t *array, uintptr_t
 static void release_indirect(const rtmap_maptype *t, rtmap_hmap *h)
 {
     uintptr_t n = ns_bucket_shift(h->B);
-    for (uintptr_t i = 0; i < n; i++)
+    for (uintptr_t i = ns_next_occupied(h->occupied, 0, n); i < n;
+         i = ns_next_occupied(h->occupied, i + 1, n))
         ns_release_chain_indirect(t, h, ns_bucket_at(t, h->buckets, i));
     if (h->oldbuckets) {
         uintptr_t nold = ns_noldbuckets(h);
-        for (uintptr_t i = 0; i < nold; i++) {
+        const uint64_t *occ = h->old_occupied;
+        for (uintptr_t i = ns_next_occupied(occ, 0, nold); i < nold; i = ns_next_occupied(occ, i + 1, nold)) {
             uint8_t *b = ns_bucket_at(t, h->oldbuckets, i);
             if (!ns_evacuated(b))
                 ns_release_chain_indirect(t, h, b);
@@ -54,27 +57,29 @@ void rtmap_mapclear(const rtmap_maptype *t, rtmap_hmap *h)
     if (h->oldbuckets) {
         uintptr_t nold = ns_noldbuckets(h);
         if (live) {
-            mark_buckets_empty(t, h->oldbuckets, nold);
+            mark_buckets_empty(t, h->oldbuckets, nold, h->old_occupied);
             h->retired[h->retired_len++] = (ns_retired){
-                .ptr = h->oldbuckets, .nalloc = h->old_nalloc, .nmain = nold,
-                .size = h->old_nalloc * t->bucketsize,
+                .ptr = h->oldbuckets, .occupied = h->old_occupied, .nalloc = h->old_nalloc,
+                .nmain = nold, .size = h->old_nalloc * t->bucketsize,
             };
         } else {
-            ns_free_overflow_chains(t, h, h->oldbuckets, nold, h->old_nalloc);
+            ns_free_overflow_chains(t, h, h->oldbuckets, nold, h->old_nalloc, h->old_occupied);
             ns_free(h, h->oldbuckets, h->old_nalloc * t->bucketsize);
+            ns_free_occupied(h, h->old_occupied, nold);
         }
+        h->old_occupied = NULL;
     }
     if (live) {
-        mark_buckets_empty(t, h->buckets, nmain);
+        mark_buckets_empty(t, h->buckets, nmain, h->occupied);
         /* Arrays retired earlier may still be read by the live iterator: the
            entries it would take from them directly (k != k) are gone too. */
         for (size_t r = 0; r < h->retired_len; r++)
             if (h->retired[r].nmain)
-                mark_buckets_empty(t, h->retired[r].ptr, h->retired[r].nmain);
+                mark_buckets_empty(t, h->retired[r].ptr, h->retired[r].nmain, h->retired[r].occupied);
     } else {
-        ns_free_overflow_chains(t, h, h->buckets, nmain, h->nalloc);
+        ns_free_overflow_chains(t, h, h->buckets, nmain, h->nalloc, h->occupied);
         ns_free_spare(t, h);
-        h->next_overflow = ns_reset_bucket_array(t, h->buckets, h->B, h->nalloc);
+        ns_reset_bucket_array(t, h);
         h->noverflow = 0;
     }
     h->flags &= (uint8_t)~(NS_SAME_SIZE_GROW | NS_SHRINK);

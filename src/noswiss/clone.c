@@ -13,8 +13,8 @@ static size_t value_align(const rtmap_type *vt)
 }
 
 /* Go's moveToBmap: appends the entries of src to the chain ending at *dst. */
-static bool move_to_bmap(const rtmap_maptype *t, rtmap_hmap *h, uint8_t **dst, unsigned *pos,
-                         uint8_t *src)
+static bool move_to_bmap(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t dst_index, uint8_t **dst,
+                         unsigned *pos, uint8_t *src)
 {
     for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++) {
         if (ns_is_empty(src[i]))
@@ -62,6 +62,7 @@ static bool move_to_bmap(const rtmap_maptype *t, rtmap_hmap *h, uint8_t **dst, u
         (*dst)[*pos] = src[i];
         (*pos)++;
         h->count++;
+        ns_mark_occupied(h->occupied, dst_index);
     }
     return true;
 }
@@ -91,7 +92,7 @@ static bool clone_into(const rtmap_maptype *t, rtmap_hmap *dst, rtmap_hmap *src)
         unsigned pos = 0;
         for (uintptr_t j = 0; j < src_n; j += dst_n)
             for (uint8_t *sb = ns_bucket_at(t, src->buckets, i + j); sb; sb = ns_overflow(t, sb))
-                if (!move_to_bmap(t, dst, &db, &pos, sb))
+                if (!move_to_bmap(t, dst, i, &db, &pos, sb))
                     return false;
     }
     if (!ns_growing(src))
@@ -106,12 +107,13 @@ static bool clone_into(const rtmap_maptype *t, rtmap_hmap *dst, rtmap_hmap *src)
         if (old_b >= dst->B) {
             /* The destination has no more bucket bits than the old array: the
                whole chain goes to one destination chain. */
-            uint8_t *db = ns_bucket_at(t, dst->buckets, i & ns_bucket_mask(dst->B));
+            uintptr_t di = i & ns_bucket_mask(dst->B);
+            uint8_t *db = ns_bucket_at(t, dst->buckets, di);
             while (ns_overflow(t, db))
                 db = ns_overflow(t, db);
             unsigned pos = 0;
             for (; sb; sb = ns_overflow(t, sb))
-                if (!move_to_bmap(t, dst, &db, &pos, sb))
+                if (!move_to_bmap(t, dst, di, &db, &pos, sb))
                     return false;
             continue;
         }

@@ -19,7 +19,8 @@ bool ns_hash_grow(const rtmap_maptype *t, rtmap_hmap *h)
     uint8_t new_b = (uint8_t)(h->B + (bigger ? 1 : 0));
     size_t nalloc;
     uint8_t *next_overflow;
-    uint8_t *array = ns_make_bucket_array(t, h, new_b, &nalloc, &next_overflow);
+    uint64_t *occupied;
+    uint8_t *array = ns_make_bucket_array(t, h, new_b, &nalloc, &next_overflow, &occupied);
     if (!array)
         return false;
 
@@ -34,8 +35,10 @@ bool ns_hash_grow(const rtmap_maptype *t, rtmap_hmap *h)
     h->B = new_b;
     h->oldbuckets = h->buckets;
     h->old_nalloc = h->nalloc;
+    h->old_occupied = h->occupied;
     h->buckets = array;
     h->nalloc = nalloc;
+    h->occupied = occupied;
     h->nevacuate = 0;
     h->noverflow = 0;
     /* The old array's preallocated buckets are not used any more: overflow
@@ -54,14 +57,16 @@ static void finish_growth(const rtmap_maptype *t, rtmap_hmap *h)
         if (!ns_retire_reserve(h, 1))
             return;
         h->retired[h->retired_len++] = (ns_retired){
-            .ptr = h->oldbuckets, .nalloc = h->old_nalloc, .nmain = nold,
-            .size = h->old_nalloc * t->bucketsize,
+            .ptr = h->oldbuckets, .occupied = h->old_occupied, .nalloc = h->old_nalloc,
+            .nmain = nold, .size = h->old_nalloc * t->bucketsize,
         };
     } else {
-        ns_free_overflow_chains(t, h, h->oldbuckets, nold, h->old_nalloc);
+        ns_free_overflow_chains(t, h, h->oldbuckets, nold, h->old_nalloc, h->old_occupied);
         ns_free(h, h->oldbuckets, h->old_nalloc * t->bucketsize);
+        ns_free_occupied(h, h->old_occupied, nold);
     }
     h->oldbuckets = NULL;
+    h->old_occupied = NULL;
     h->old_nalloc = 0;
     h->flags &= (uint8_t)~(NS_SAME_SIZE_GROW | NS_SHRINK);
 }
@@ -167,6 +172,7 @@ static bool evacuate(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t oldbucket)
                 }
                 b[i] = (uint8_t)(NS_EVACUATED_X + use_y);
                 evac_dst *dst = &xy[use_y];
+                ns_mark_occupied(h->occupied, oldbucket + (use_y ? newbit : 0));
                 if (dst->i == NS_BUCKET_SLOTS) {
                     dst->b = ns_new_overflow(t, h, dst->b);
                     assert(dst->b != NULL);   /* reserved above */
@@ -198,6 +204,8 @@ static bool evacuate_pair(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t unit)
         if (n > NS_BUCKET_SLOTS && !ns_reserve_overflow(t, h, (n + 7) / 8 - 1))
             return false;
         evac_dst dst = { ns_bucket_at(t, h->buckets, unit), 0 };
+        if (n)
+            ns_mark_occupied(h->occupied, unit);
         for (int s = 0; s < 2; s++) {
             for (uint8_t *b = src[s]; b; b = ns_overflow(t, b)) {
                 for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++) {
@@ -234,7 +242,8 @@ void ns_maybe_shrink_slow(const rtmap_maptype *t, rtmap_hmap *h)
 {
     size_t nalloc;
     uint8_t *next_overflow;
-    uint8_t *array = ns_make_bucket_array(t, h, (uint8_t)(h->B - 1), &nalloc, &next_overflow);
+    uint64_t *occupied;
+    uint8_t *array = ns_make_bucket_array(t, h, (uint8_t)(h->B - 1), &nalloc, &next_overflow, &occupied);
     if (!array)
         return;
     /* An iterator running now keeps reading the array it started on. */
@@ -247,8 +256,10 @@ void ns_maybe_shrink_slow(const rtmap_maptype *t, rtmap_hmap *h)
     h->B--;
     h->oldbuckets = h->buckets;
     h->old_nalloc = h->nalloc;
+    h->old_occupied = h->occupied;
     h->buckets = array;
     h->nalloc = nalloc;
+    h->occupied = occupied;
     h->nevacuate = 0;
     h->noverflow = 0;
     h->next_overflow = next_overflow;

@@ -113,6 +113,19 @@ next:
                 check_bucket = NO_CHECK;
             }
         } else {
+            if (it->buckets == h->buckets && h->occupied && !ns_chunk_occupied(h->occupied, bucket)) {
+                /* Buckets that never held anything: skip to the next chunk that
+                   did (but never past the start, where iteration ends). */
+                uintptr_t next = ns_next_occupied(h->occupied, bucket, ns_bucket_shift(it->B));
+                if (it->wrapped && it->start_bucket > bucket && it->start_bucket < next)
+                    next = it->start_bucket;
+                bucket = next;
+                if (bucket == ns_bucket_shift(it->B)) {
+                    bucket = 0;
+                    it->wrapped = 1;
+                }
+                goto next;
+            }
             b = ns_bucket_at(t, it->buckets, bucket);
             check_bucket = NO_CHECK;
         }

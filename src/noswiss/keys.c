@@ -41,8 +41,13 @@ static size_t walk(const rtmap_maptype *t, rtmap_hmap *h, void *dst, size_t cap,
     size_t n = 0;
     uintptr_t size = ns_bucket_shift(h->B);
     for (uintptr_t i = 0; i < size && n < cap; i++) {
-        uint8_t *b = ns_bucket_at(t, h->buckets, (i + (uintptr_t)r) & (size - 1));
-        n = copy_chain(t, b, offset, dst, stride, n, cap, visit);
+        uintptr_t bucket = (i + (uintptr_t)r) & (size - 1);
+        if (!ns_chunk_occupied(h->occupied, bucket)) {
+            /* Skip to the end of this empty chunk. */
+            i += ((1u << NS_CHUNK_SHIFT) - 1) - (bucket & ((1u << NS_CHUNK_SHIFT) - 1));
+            continue;
+        }
+        n = copy_chain(t, ns_bucket_at(t, h->buckets, bucket), offset, dst, stride, n, cap, visit);
     }
     if (ns_growing(h)) {
         uintptr_t old_size = ns_noldbuckets(h);

@@ -17,7 +17,8 @@
 #define HMAP_PTRS(byte)                                                              \
     (uint8_t)(HMAP_BIT(buckets, byte) | HMAP_BIT(oldbuckets, byte) |                   \
               HMAP_BIT(next_overflow, byte) | HMAP_BIT(spare, byte) |                  \
-              HMAP_BIT(retired, byte) | HMAP_BIT(alloc.ctx, byte))
+              HMAP_BIT(retired, byte) | HMAP_BIT(alloc.ctx, byte) |                      \
+              HMAP_BIT(occupied, byte) | HMAP_BIT(old_occupied, byte))
 
 static const uint8_t hmap_gcdata[] = { HMAP_PTRS(0), HMAP_PTRS(1), HMAP_PTRS(2) };
 _Static_assert(offsetof(rtmap_hmap, alloc.ctx) / WORD < 24, "hmap bitmap is 3 bytes");
@@ -29,10 +30,18 @@ const rtmap_type ns_hmap_type = {
     .gcdata = hmap_gcdata, .str = "runtime.hmap",
 };
 
-static const uint8_t one_pointer_gcdata[] = { 1 };
+static const uint8_t retired_gcdata[] = {
+    (uint8_t)((1u << (offsetof(ns_retired, ptr) / WORD)) | (1u << (offsetof(ns_retired, occupied) / WORD))),
+};
 const rtmap_type ns_retired_type = {
-    .size = sizeof(ns_retired), .ptrbytes = WORD, .align = _Alignof(ns_retired),
-    .kind = RTMAP_KIND_STRUCT, .gcdata = one_pointer_gcdata, .str = "runtime.retired",
+    .size = sizeof(ns_retired), .ptrbytes = offsetof(ns_retired, occupied) + WORD,
+    .align = _Alignof(ns_retired), .kind = RTMAP_KIND_STRUCT, .gcdata = retired_gcdata,
+    .str = "runtime.retired",
+};
+
+const rtmap_type ns_bitmap_type = {
+    .size = sizeof(uint64_t), .align = _Alignof(uint64_t), .kind = RTMAP_KIND_UINT64,
+    .str = "uint64",
 };
 
 static void mark_word(uint8_t *bits, size_t byte_offset)

@@ -58,8 +58,10 @@ void ns_free_retired_all(const rtmap_maptype *t, rtmap_hmap *h)
 {
     for (size_t i = 0; i < h->retired_len; i++) {
         ns_retired *r = &h->retired[i];
-        if (r->nmain)
-            ns_free_overflow_chains(t, h, r->ptr, r->nmain, r->nalloc);
+        if (r->nmain) {
+            ns_free_overflow_chains(t, h, r->ptr, r->nmain, r->nalloc, r->occupied);
+            ns_free_occupied(h, r->occupied, r->nmain);
+        }
         ns_free(h, r->ptr, r->size);
     }
     if (h->retired)
@@ -155,7 +157,7 @@ rtmap_hmap *ns_new_map(const rtmap_maptype *t, intptr_t hint)
     h->min_B = b;
     /* With B == 0 the single bucket is allocated by the first assign. */
     if (b != 0) {
-        h->buckets = ns_make_bucket_array(t, h, b, &h->nalloc, &h->next_overflow);
+        h->buckets = ns_make_bucket_array(t, h, b, &h->nalloc, &h->next_overflow, &h->occupied);
         if (!h->buckets) {
             rtmap_allocator a = h->alloc;
             rtmap_free_with(&a, h, sizeof *h);
@@ -192,9 +194,10 @@ rtmap_hmap *rtmap_makemap_small(const rtmap_maptype *t)
 /* ---- freeing --------------------------------------------------------------------- */
 
 static void release_array_indirect(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *array,
-                                   uintptr_t nmain, bool skip_evacuated)
+                                   uintptr_t nmain, const uint64_t *occupied, bool skip_evacuated)
 {
-    for (uintptr_t i = 0; i < nmain; i++) {
+    for (uintptr_t i = ns_next_occupied(occupied, 0, nmain); i < nmain;
+         i = ns_next_occupied(occupied, i + 1, nmain)) {
         uint8_t *b = ns_bucket_at(t, array, i);
         if (skip_evacuated && ns_evacuated(b))
             continue;
@@ -210,17 +213,20 @@ void rtmap_mapfree(const rtmap_maptype *t, rtmap_hmap *h)
     atomic_store_explicit(&h->live_iters, 0, memory_order_relaxed);
     bool indirect = (t->flags & (RTMAP_INDIRECT_KEY | RTMAP_INDIRECT_ELEM)) != 0;
     if (h->buckets) {
+        uintptr_t n = ns_bucket_shift(h->B);
         if (indirect)
-            release_array_indirect(t, h, h->buckets, ns_bucket_shift(h->B), false);
-        ns_free_overflow_chains(t, h, h->buckets, ns_bucket_shift(h->B), h->nalloc);
+            release_array_indirect(t, h, h->buckets, n, h->occupied, false);
+        ns_free_overflow_chains(t, h, h->buckets, n, h->nalloc, h->occupied);
         ns_free(h, h->buckets, h->nalloc * t->bucketsize);
+        ns_free_occupied(h, h->occupied, n);
     }
     if (h->oldbuckets) {
         uintptr_t nold = ns_noldbuckets(h);
         if (indirect)
-            release_array_indirect(t, h, h->oldbuckets, nold, true);
-        ns_free_overflow_chains(t, h, h->oldbuckets, nold, h->old_nalloc);
+            release_array_indirect(t, h, h->oldbuckets, nold, h->old_occupied, true);
+        ns_free_overflow_chains(t, h, h->oldbuckets, nold, h->old_nalloc, h->old_occupied);
         ns_free(h, h->oldbuckets, h->old_nalloc * t->bucketsize);
+        ns_free_occupied(h, h->old_occupied, nold);
     }
     ns_free_spare(t, h);
     ns_free_retired_all(t, h);

@@ -41,6 +41,7 @@ enum { NS_ITERATOR = 1, NS_OLD_ITERATOR = 2 };
  * array (nmain > 0) takes the overflow buckets hanging off its chains with it. */
 typedef struct ns_retired {
     void  *ptr;
+    uint64_t *occupied; /* array: its occupancy bitmap (may be NULL) */
     size_t nalloc;      /* array: buckets allocated (main + preallocated overflow) */
     size_t nmain;       /* array: main buckets; 0: a single block of `size` bytes */
     size_t size;
@@ -60,6 +61,8 @@ struct rtmap_hmap {
     uintptr_t nevacuate;             /* old buckets below this are evacuated */
     size_t    nalloc;                /* buckets allocated in `buckets` */
     size_t    old_nalloc;            /* buckets allocated in `oldbuckets` */
+    uint64_t *occupied;              /* chunks of `buckets` that may hold entries */
+    uint64_t *old_occupied;          /* the same for `oldbuckets` */
     uint8_t  *next_overflow;         /* Go's extra.nextOverflow */
     uint8_t  *spare;                 /* overflow buckets set aside for evacuation */
     size_t    nspare;
@@ -70,7 +73,32 @@ struct rtmap_hmap {
 };
 
 /* Layout descriptors of the implementation's own blocks (precise-GC bitmaps). */
-extern const rtmap_type ns_hmap_type, ns_retired_type;
+extern const rtmap_type ns_hmap_type, ns_retired_type, ns_bitmap_type;
+
+/* ---- occupancy ------------------------------------------------------------------
+ * Arrays of 2^9 buckets or more carry a bitmap with one bit per chunk of 8
+ * buckets, set when an entry (or an overflow bucket) goes into the chunk and
+ * cleared only by mapclear. Clearing, freeing and iterating a large map that
+ * holds few entries then cost what it holds, not its capacity (Go issue 70617);
+ * a NULL bitmap means every chunk may be occupied. */
+#define NS_CHUNK_SHIFT      3
+#define NS_OCCUPANCY_MIN_B  9
+RTMAP_INLINE size_t ns_occupied_words(uintptr_t nmain)
+{
+    return ((nmain >> NS_CHUNK_SHIFT) + 63) / 64;
+}
+RTMAP_INLINE void ns_mark_occupied(uint64_t *occupied, uintptr_t bucket)
+{
+    if (occupied)
+        occupied[bucket >> (NS_CHUNK_SHIFT + 6)] |= UINT64_C(1) << ((bucket >> NS_CHUNK_SHIFT) & 63);
+}
+RTMAP_INLINE bool ns_chunk_occupied(const uint64_t *occupied, uintptr_t bucket)
+{
+    return !occupied ||
+           (occupied[bucket >> (NS_CHUNK_SHIFT + 6)] >> ((bucket >> NS_CHUNK_SHIFT) & 63)) & 1;
+}
+/* The first bucket at or after i (below n) whose chunk may be occupied, or n. */
+uintptr_t ns_next_occupied(const uint64_t *occupied, uintptr_t i, uintptr_t n);
 
 /* ---- bucket addressing ------------------------------------------------------- */
 RTMAP_INLINE uintptr_t ns_bucket_shift(uint8_t b) { return (uintptr_t)1 << (b & 63); }
@@ -224,9 +252,12 @@ void ns_new_entry_release(const rtmap_maptype *t, rtmap_hmap *h, ns_new_entry *n
 /* Go's makeBucketArray: 1 << b buckets, plus preallocated overflow buckets for
    b >= 4. NULL on failure. */
 uint8_t *ns_make_bucket_array(const rtmap_maptype *t, rtmap_hmap *h, uint8_t b,
-                              size_t *nalloc, uint8_t **next_overflow);
-/* Zeroes an array for reuse and returns its preallocated-overflow pointer. */
-uint8_t *ns_reset_bucket_array(const rtmap_maptype *t, uint8_t *array, uint8_t b, size_t nalloc);
+                              size_t *nalloc, uint8_t **next_overflow, uint64_t **occupied);
+void ns_free_occupied(rtmap_hmap *h, uint64_t *occupied, uintptr_t nmain);
+/* Zeroes the current array for reuse (only the chunks that may hold something
+   and the preallocated overflow buckets used so far) and resets its
+   preallocated-overflow pointer and occupancy. */
+void ns_reset_bucket_array(const rtmap_maptype *t, rtmap_hmap *h);
 /* Go's newoverflow: links a fresh overflow bucket after b; NULL on failure. */
 uint8_t *ns_new_overflow(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *b);
 /* Makes sure n overflow buckets can be taken without allocating. */
@@ -234,7 +265,7 @@ bool ns_reserve_overflow(const rtmap_maptype *t, rtmap_hmap *h, size_t n);
 /* Frees the overflow buckets of the chains of an array that were allocated one by
    one (the preallocated ones live inside the array), and unlinks them. */
 void ns_free_overflow_chains(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *array,
-                             size_t nmain, size_t nalloc);
+                             size_t nmain, size_t nalloc, const uint64_t *occupied);
 void ns_free_spare(const rtmap_maptype *t, rtmap_hmap *h);
 /* Frees (or retires) the indirect key/elem objects of the entries a chain holds. */
 void ns_release_chain_indirect(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *b);

@@ -36,6 +36,15 @@ static bool check_live_chain(walk_state *s, uint8_t *array, size_t nalloc, uintp
     uint8_t *prealloc = ns_bucket_at(t, array, mask + 1);
     bool rest = false;
     size_t chain = 0;
+    const uint64_t *occ = old ? s->h->old_occupied : s->h->occupied;
+    if (!ns_chunk_occupied(occ, index)) {
+        uint8_t *b = ns_bucket_at(t, array, index);
+        for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++)
+            if (b[i] != NS_EMPTY_REST)
+                return fail(s->why, s->len, "bucket %zu of an unoccupied chunk is not empty", (size_t)index);
+        if (ns_overflow(t, b))
+            return fail(s->why, s->len, "bucket %zu of an unoccupied chunk has overflow", (size_t)index);
+    }
     for (uint8_t *b = ns_bucket_at(t, array, index); b; b = ns_overflow(t, b), chain++) {
         if (chain > 0) {
             s->overflow_buckets += !old;

@@ -268,6 +268,52 @@ static void test_clone_while_shrinking(void **state)
     rtmap_mapfree(t, h);
 }
 
+static size_t occupied_chunks(const rtmap_hmap *h)
+{
+    size_t n = 0;
+    for (size_t w = 0; h->occupied && w < ns_occupied_words(ns_bucket_shift(h->B)); w++)
+        n += (size_t)__builtin_popcountll(h->occupied[w]);
+    return n;
+}
+
+/* A map presized for 10^6 entries that holds a few: clear, iteration, keys and
+   free only visit the chunks that were ever occupied. */
+static void test_sparse_large_map(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    rt_use_test_allocator();
+    rtmap_hmap *h = rtmap_makemap(t, 1000000);
+    assert_non_null(h->occupied);
+    assert_int_equal(occupied_chunks(h), 0);
+    for (int round = 0; round < 50; round++) {
+        for (uint64_t k = 0; k < 20; k++)
+            put(t, h, k * 7919 + (uint64_t)round, k);
+        assert_true(occupied_chunks(h) <= 20);
+        RT_VERIFY(t, h);
+        /* Iteration from random starts: each entry once, ends. */
+        uint64_t seen = 0;
+        rtmap_hiter it;
+        for (rtmap_mapiterinit(t, h, &it); it.key; rtmap_mapiternext(&it)) {
+            uint64_t idx = (*(uint64_t *)it.key - (uint64_t)round) / 7919;
+            assert_true(idx < 20);
+            assert_false(seen & (UINT64_C(1) << idx));
+            seen |= UINT64_C(1) << idx;
+        }
+        assert_int_equal(seen, (UINT64_C(1) << 20) - 1);
+        uint64_t keys[32];
+        assert_int_equal(rtmap_mapkeys(t, h, keys, 32), 20);
+        rtmap_mapclear(t, h);
+        RT_VERIFY(t, h);
+        assert_int_equal(occupied_chunks(h), 0);
+        assert_int_equal(rtmap_maplen(h), 0);
+    }
+    rtmap_mapfree(t, h);
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    assert_false(rt_alloc.bad_free);
+    rt_use_heap_allocator();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_iterate_while_shrinking),
         cmocka_unit_test(test_alloc_failure_while_shrinking),
         cmocka_unit_test(test_clone_while_shrinking),
+        cmocka_unit_test(test_sparse_large_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
