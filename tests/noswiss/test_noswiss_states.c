@@ -402,6 +402,63 @@ static void test_alloc_failure_everywhere(void **state)
     }
 }
 
+/* The panic kind an assign raised, or -1. */
+static int try_put(const rtmap_maptype *t, rtmap_hmap *h, uint64_t k)
+{
+    int kind;
+    RT_TRY(kind) { *(uint64_t *)rtmap_mapassign_fast64(t, h, k) = k; }
+    return kind;
+}
+
+/* Building a 10^4-entry map with the k-th allocation failing, for every k the
+   build reaches: the failing insert adds nothing, every earlier entry is there,
+   and the build then completes. */
+static void test_alloc_failure_building_10k(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    long allocations = 0;
+    for (long fail_at = 1;; fail_at++) {
+        rt_use_test_allocator();
+        rtmap_hmap *h = rtmap_makemap_small(t);
+        rt_fail_allocation_after(fail_at);
+        uint64_t failed_at_key = UINT64_MAX;
+        for (uint64_t k = 0; k < 10000; k++) {
+            if (try_put(t, h, k) >= 0) {
+                assert_int_equal(rt_last_panic_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                failed_at_key = k;
+                break;
+            }
+        }
+        rt_fail_allocation_after(0);
+        RT_VERIFY(t, h);
+        uint64_t have = failed_at_key == UINT64_MAX ? 10000 : failed_at_key;
+        assert_int_equal(rtmap_maplen(h), have);
+        for (uint64_t k = 0; k < 10000; k++) {
+            bool ok;
+            uint64_t *e = rtmap_mapaccess2_fast64(t, h, k, &ok);
+            assert_int_equal(ok, k < have);
+            if (ok)
+                assert_int_equal(*e, k);
+        }
+        /* Later writes work (checked for some k: the whole build each time
+           would make the sanitizer run slow). */
+        for (uint64_t k = have; k < (fail_at % 16 == 0 ? 10000 : have + 100); k++)
+            assert_int_equal(try_put(t, h, k), -1);
+        RT_VERIFY(t, h);
+        rtmap_mapfree(t, h);
+        assert_int_equal(rt_alloc.live_blocks, 0);
+        assert_false(rt_alloc.bad_free);
+        rt_use_heap_allocator();
+        if (failed_at_key == UINT64_MAX) {
+            allocations = fail_at - 1;
+            break;
+        }
+    }
+    printf("# building 10^4 entries: failed each of its %ld allocations in turn\n", allocations);
+    assert_true(allocations > 10);
+}
+
 /* A clone taken in the middle of a growth holds every entry. */
 static void test_clone_during_growth(void **state)
 {
@@ -463,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_nan_keys_through_growth),
         cmocka_unit_test(test_clear_with_live_iterator),
         cmocka_unit_test(test_alloc_failure_everywhere),
+        cmocka_unit_test(test_alloc_failure_building_10k),
         cmocka_unit_test(test_clone_during_growth),
         cmocka_unit_test(test_verify_catches_corruption),
     };
