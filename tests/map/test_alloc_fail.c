@@ -1,0 +1,496 @@
+/* Allocation failure: scripted workloads (makemap with hints, inserts through
+ * growth, deletes down to small sizes, clone, clear, growth under a live
+ * iterator; direct and indirect keys and elems) are rerun with the k-th
+ * allocation failing, for every k the workload reaches. The failing call raises
+ * RTMAP_PANIC_OUT_OF_MEMORY, the map then holds exactly its previous entries and
+ * passes the checker, the call works when repeated, and at mapfree no block is
+ * left. (An implementation may also absorb a failed allocation it can do
+ * without, such as the classic build's retired list at the end of a growth,
+ * which postpones that end: then the call must complete in full, which the
+ * model check after every step sees.) A handler that returns instead makes mapassign return NULL with the map
+ * unchanged. */
+#include "map_test.h"
+
+#define BIG 200
+#define MAX_KEYS 3000
+
+typedef enum op_code {
+    OP_MAKE, OP_INSERT, OP_DELETE, OP_CLONE, OP_CLEAR, OP_ITER_BEGIN, OP_ITER_FINISH
+} op_code;
+
+typedef struct op {
+    op_code code;
+    size_t  from, to, stride;   /* key range of inserts and deletes; hint of OP_MAKE in from */
+} op;
+
+typedef struct workload {
+    const char         *name;
+    const rtmap_maptype *t;
+    void              (*make_key)(void *out, size_t i);
+    const op           *ops;
+    size_t              nops;
+    size_t              keys;       /* every key index used is below this */
+} workload;
+
+static mt_model model;
+
+/* ---- keys and elems ------------------------------------------------------------ */
+
+static void u64_key(void *out, size_t i)
+{
+    uint64_t k = (uint64_t)i * 0x100000001ULL;
+    memcpy(out, &k, sizeof k);
+}
+
+static void big_key(void *out, size_t i)
+{
+    memset(out, (int)(i & 0x7f), BIG);
+    memcpy((uint8_t *)out + BIG - sizeof i, &i, sizeof i);
+}
+
+static void str_key(void *out, size_t i)
+{
+    rtmap_string s = mt_string_of(i);
+    memcpy(out, &s, sizeof s);
+}
+
+/* An elem holds the value in its first 8 bytes; a larger one repeats its low
+ * byte up to its last byte, so a partly copied elem is seen. */
+static void write_elem(const rtmap_maptype *t, void *slot, uint64_t v)
+{
+    if (t->elem->size > 8)
+        memset(slot, (int)(v & 0xff), t->elem->size);
+    memcpy(slot, &v, 8);
+}
+
+static void check_elem(const rtmap_maptype *t, const void *slot, uint64_t v)
+{
+    uint64_t got;
+    memcpy(&got, slot, 8);
+    assert_int_equal(got, v);
+    if (t->elem->size > 8)
+        assert_int_equal(((const uint8_t *)slot)[t->elem->size - 1], v & 0xff);
+}
+
+/* The map holds exactly what the model holds. */
+static void check_map(const workload *w, rtmap_hmap *h)
+{
+    RT_VERIFY(w->t, h);
+    assert_int_equal(rtmap_maplen(h), model.len);
+    uint8_t key[BIG];
+    for (size_t i = 0; i < w->keys; i++) {
+        w->make_key(key, i);
+        bool ok = !model.present[i];
+        const void *v = rtmap_mapaccess2(w->t, h, key, &ok);
+        assert_int_equal(ok, model.present[i]);
+        check_elem(w->t, v, model.value[i]);
+    }
+}
+
+/* ---- single calls under RT_TRY (the result goes through a pointer, so nothing
+ * local is changed between setjmp and longjmp) ------------------------------------ */
+
+static int try_make(const rtmap_maptype *t, intptr_t hint, rtmap_hmap **out)
+{
+    int kind;
+    RT_TRY(kind) {
+        *out = rtmap_makemap(t, hint);
+    }
+    return kind;
+}
+
+static int try_assign(const rtmap_maptype *t, rtmap_hmap *h, const void *key, void **slot)
+{
+    int kind;
+    RT_TRY(kind) {
+        *slot = rtmap_mapassign(t, h, key);
+    }
+    return kind;
+}
+
+static int try_delete(const rtmap_maptype *t, rtmap_hmap *h, const void *key)
+{
+    int kind;
+    RT_TRY(kind) {
+        rtmap_mapdelete(t, h, key);
+    }
+    return kind;
+}
+
+static int try_clone(const rtmap_maptype *t, rtmap_hmap *h, rtmap_hmap **out)
+{
+    int kind;
+    RT_TRY(kind) {
+        *out = rtmap_mapclone(t, h);
+    }
+    return kind;
+}
+
+static int try_clear(const rtmap_maptype *t, rtmap_hmap *h)
+{
+    int kind;
+    RT_TRY(kind) {
+        rtmap_mapclear(t, h);
+    }
+    return kind;
+}
+
+/* ---- running a workload ------------------------------------------------------------ */
+
+typedef struct run_state {
+    const workload *w;
+    rtmap_hmap     *h;
+    long            ooms;        /* OOM panics seen */
+    rtmap_hiter     it;
+    bool            iterating;
+    uint8_t         expect_once[MAX_KEYS];   /* keys present when the iterator began */
+    uint8_t         produced[MAX_KEYS];
+} run_state;
+
+/* After a call returned `kind`: either it succeeded, or it failed with OOM and
+ * left the map as it was (then the caller repeats it, now without failure). */
+static bool failed_cleanly(run_state *rs, int kind)
+{
+    if (kind == -1)
+        return false;
+    assert_int_equal(kind, RTMAP_PANIC_OUT_OF_MEMORY);
+    rs->ooms++;
+    if (rs->h)
+        check_map(rs->w, rs->h);
+    return true;
+}
+
+static size_t key_index(const workload *w, const void *key)
+{
+    uint8_t probe[BIG];
+    /* keys are made from their index; find it from the bytes that encode it */
+    if (w->t->key->size == BIG) {
+        size_t i;
+        memcpy(&i, (const uint8_t *)key + BIG - sizeof i, sizeof i);
+        return i;
+    }
+    if (w->t->key->kind == RTMAP_KIND_STRING) {
+        const rtmap_string *s = key;
+        for (size_t i = 0; i < MAX_KEYS; i++) {
+            str_key(probe, i);
+            if (((rtmap_string *)probe)->ptr == s->ptr)
+                return i;
+        }
+        fail_msg("unknown string key");
+    }
+    uint64_t k;
+    memcpy(&k, key, sizeof k);
+    return (size_t)(k / 0x100000001ULL);
+}
+
+static void advance_iterator(run_state *rs)
+{
+    if (!rs->it.key)
+        return;
+    size_t i = key_index(rs->w, rs->it.key);
+    assert_true(i < MAX_KEYS);
+    assert_int_equal(rs->produced[i]++, 0);
+    rtmap_mapiternext(&rs->it);
+}
+
+static void run_op(run_state *rs, const op *o)
+{
+    const workload *w = rs->w;
+    const rtmap_maptype *t = w->t;
+    uint8_t key[BIG];
+    switch (o->code) {
+    case OP_MAKE: {
+        long live = rt_alloc.live_blocks;
+        while (failed_cleanly(rs, try_make(t, (intptr_t)o->from, &rs->h)))
+            assert_int_equal(rt_alloc.live_blocks, live);   /* a failed makemap leaks nothing */
+        assert_non_null(rs->h);
+        mt_model_reset(&model);
+        break;
+    }
+    case OP_INSERT:
+        for (size_t i = o->from; i < o->to; i += o->stride) {
+            w->make_key(key, i);
+            void *slot = NULL;
+            while (failed_cleanly(rs, try_assign(t, rs->h, key, &slot)))
+                ;
+            assert_non_null(slot);
+            uint64_t v = (uint64_t)i * 3 + 1 + (uint64_t)rs->ooms;
+            write_elem(t, slot, v);
+            mt_model_set(&model, i, v);
+            if (rs->iterating && i % 4 == 0)
+                advance_iterator(rs);
+            if (i % 256 == 0)
+                RT_VERIFY(t, rs->h);
+        }
+        break;
+    case OP_DELETE:
+        for (size_t i = o->from; i < o->to; i += o->stride) {
+            w->make_key(key, i);
+            while (failed_cleanly(rs, try_delete(t, rs->h, key)))
+                ;
+            mt_model_del(&model, i);
+            assert_int_equal(rtmap_maplen(rs->h), model.len);
+        }
+        break;
+    case OP_CLONE: {
+        rtmap_hmap *c = NULL;
+        long live = rt_alloc.live_blocks;
+        while (failed_cleanly(rs, try_clone(t, rs->h, &c)))
+            assert_int_equal(rt_alloc.live_blocks, live);   /* a failed clone leaks nothing */
+        check_map(w, c);
+        /* the clone is a map of its own: a write to it is not seen in the source */
+        w->make_key(key, w->keys - 1);
+        void *slot = NULL;
+        int kind;
+        while ((kind = try_assign(t, c, key, &slot)) != -1) {
+            assert_int_equal(kind, RTMAP_PANIC_OUT_OF_MEMORY);
+            rs->ooms++;
+            check_map(w, c);
+        }
+        write_elem(t, slot, 5);
+        assert_int_equal(rtmap_maplen(c), model.len + !model.present[w->keys - 1]);
+        rtmap_mapfree(t, c);
+        check_map(w, rs->h);
+        break;
+    }
+    case OP_CLEAR:
+        while (failed_cleanly(rs, try_clear(t, rs->h)))
+            ;
+        mt_model_reset(&model);
+        check_map(w, rs->h);
+        break;
+    case OP_ITER_BEGIN:
+        rtmap_mapiterinit(t, rs->h, &rs->it);
+        rs->iterating = true;
+        for (size_t i = 0; i < MAX_KEYS; i++) {
+            rs->expect_once[i] = model.present[i];
+            rs->produced[i] = 0;
+        }
+        break;
+    case OP_ITER_FINISH:
+        while (rs->it.key)
+            advance_iterator(rs);
+        rs->iterating = false;
+        for (size_t i = 0; i < MAX_KEYS; i++)
+            if (rs->expect_once[i])          /* nothing is deleted while iterating */
+                assert_int_equal(rs->produced[i], 1);
+        break;
+    }
+    assert_int_equal(rtmap_maplen(rs->h), model.len);
+}
+
+/* Runs the workload with allocation number fail_at failing (0: none); returns
+ * how many allocations it made. */
+static uint64_t rand_state;
+
+static uint64_t replayable_rand(void *ctx)
+{
+    (void)ctx;
+    return rt_splitmix64(&rand_state);
+}
+
+static long absorbed;    /* runs whose one failed allocation raised no panic */
+
+static long run_workload(const workload *w, long fail_at)
+{
+    static run_state rs;
+    memset(&rs, 0, sizeof rs);
+    rs.w = w;
+    /* the same seeds and iteration starts on every run, so that run k reaches the
+       allocations of the first run up to its k-th */
+    rand_state = 12345;
+    rtmap_set_rand(replayable_rand, NULL);
+    rt_use_test_allocator();
+    rt_fail_allocation_after(fail_at);
+    for (size_t o = 0; o < w->nops; o++)
+        run_op(&rs, &w->ops[o]);
+    check_map(w, rs.h);
+    rtmap_mapfree(w->t, rs.h);
+    long allocs = rt_alloc.allocs;
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    assert_false(rt_alloc.bad_free);
+    if (fail_at > 0) {
+        assert_int_equal(rt_alloc.failures, 1);
+        assert_true(rs.ooms <= 1);
+        if (rs.ooms == 0)
+            absorbed++;
+    } else {
+        assert_int_equal(rs.ooms, 0);
+    }
+    rt_use_heap_allocator();
+    rtmap_set_rand(NULL, NULL);
+    return allocs;
+}
+
+static void fail_everywhere(const workload *w)
+{
+    long total = run_workload(w, 0);
+    assert_true(total > 0);
+    absorbed = 0;
+    for (long k = 1; k <= total; k++)
+        run_workload(w, k);
+    print_message("%s: failed each of %ld allocations in turn (%ld absorbed without a panic)\n",
+                  w->name, total, absorbed);
+    assert_true(absorbed < total);
+}
+
+static const op growth_ops[] = {
+    { OP_MAKE, 0, 0, 0 },
+    { OP_INSERT, 0, 1500, 1 },
+    { OP_DELETE, 0, 1500, 2 },
+    { OP_CLONE, 0, 0, 0 },
+    { OP_ITER_BEGIN, 0, 0, 0 },
+    { OP_INSERT, 1500, 2600, 1 },       /* growth while the iterator is live */
+    { OP_ITER_FINISH, 0, 0, 0 },
+    { OP_DELETE, 0, 2590, 1 },           /* down to a few entries */
+    { OP_INSERT, 0, 40, 1 },
+    { OP_CLEAR, 0, 0, 0 },
+    { OP_INSERT, 0, 300, 1 },
+    { OP_CLONE, 0, 0, 0 },
+};
+
+static void test_fail_each_allocation_direct(void **state)
+{
+    (void)state;
+    workload w = { "uint64 keys and elems", rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64),
+                   u64_key, growth_ops, sizeof growth_ops / sizeof growth_ops[0], 2601 };
+    fail_everywhere(&w);
+}
+
+static void test_fail_each_allocation_indirect(void **state)
+{
+    (void)state;
+    const rtmap_type *big = NULL;
+    assert_int_equal(rtmap_array_of(&rtmap_type_uint8, BIG, &big), RTMAP_OK);
+    static const op ops[] = {
+        { OP_MAKE, 20, 0, 0 },
+        { OP_INSERT, 0, 90, 1 },
+        { OP_DELETE, 1, 90, 2 },
+        { OP_CLONE, 0, 0, 0 },
+        { OP_ITER_BEGIN, 0, 0, 0 },
+        { OP_INSERT, 90, 200, 1 },
+        { OP_ITER_FINISH, 0, 0, 0 },
+        { OP_CLEAR, 0, 0, 0 },
+        { OP_INSERT, 0, 30, 1 },
+        { OP_DELETE, 0, 30, 1 },
+        { OP_INSERT, 100, 110, 1 },
+    };
+    workload w = { "[200]uint8 keys and elems", rt_map_of(big, big), big_key, ops,
+                   sizeof ops / sizeof ops[0], 201 };
+    fail_everywhere(&w);
+}
+
+static void test_fail_each_allocation_hinted(void **state)
+{
+    (void)state;
+    static const op ops[] = {
+        { OP_MAKE, 1000, 0, 0 },
+        { OP_INSERT, 0, 1200, 1 },
+        { OP_CLONE, 0, 0, 0 },
+        { OP_DELETE, 0, 1200, 3 },
+        { OP_CLEAR, 0, 0, 0 },
+        { OP_INSERT, 0, 20, 1 },
+    };
+    workload w = { "string keys, hint 1000", rt_map_of(&rtmap_type_string, &rtmap_type_uint64),
+                   str_key, ops, sizeof ops / sizeof ops[0], 1201 };
+    fail_everywhere(&w);
+
+    static const op big_hint_ops[] = {
+        { OP_MAKE, 2900, 0, 0 },
+        { OP_INSERT, 0, 50, 1 },
+        { OP_CLONE, 0, 0, 0 },
+    };
+    workload w2 = { "uint64, hint 2900", rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64),
+                    u64_key, big_hint_ops, sizeof big_hint_ops / sizeof big_hint_ops[0], 51 };
+    fail_everywhere(&w2);
+}
+
+/* ---- a handler that returns -------------------------------------------------------- */
+
+static int returned_panics;
+static int returned_kind = -1;
+
+static void returning_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
+{
+    (void)ctx;
+    (void)msg;
+    if (kind >= RTMAP_FATAL_CONCURRENT_WRITES)
+        abort();
+    returned_panics++;
+    returned_kind = (int)kind;
+}
+
+/* Each insert is tried first with its first allocation failing: where it needs
+ * one, mapassign returns NULL and the map is unchanged. */
+static void test_returning_handler_assign_returns_null(void **state)
+{
+    (void)state;
+    const rtmap_type *big = NULL;
+    assert_int_equal(rtmap_array_of(&rtmap_type_uint8, BIG, &big), RTMAP_OK);
+    const rtmap_maptype *types[] = { rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64),
+                                     rt_map_of(big, big) };
+    void (*keys[])(void *, size_t) = { u64_key, big_key };
+    for (int ti = 0; ti < 2; ti++) {
+        const rtmap_maptype *t = types[ti];
+        workload w = { "", t, keys[ti], NULL, 0, 1000 };
+        rt_use_test_allocator();
+        rtmap_set_panic_handler(returning_handler, NULL);
+        returned_panics = 0;
+        mt_model_reset(&model);
+        rtmap_hmap *h = rtmap_makemap(t, 0);
+        long nulls = 0;
+        uint8_t key[BIG];
+        for (size_t i = 0; i < 1000; i++) {
+            keys[ti](key, i);
+            rt_fail_allocation_after(1);
+            void *slot = rtmap_mapassign(t, h, key);
+            rt_fail_allocation_after(0);
+            if (!slot) {
+                nulls++;
+                assert_int_equal(returned_panics, nulls);
+                assert_int_equal(returned_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                if (nulls % 8 == 1)
+                    check_map(&w, h);
+                else
+                    assert_int_equal(rtmap_maplen(h), model.len);
+                slot = rtmap_mapassign(t, h, key);
+                assert_non_null(slot);
+            }
+            write_elem(t, slot, i + 1);
+            mt_model_set(&model, i, i + 1);
+        }
+        assert_true(nulls > 0);
+        /* deletes down to nothing: any failed one leaves the map as it was */
+        for (size_t i = 0; i < 1000; i++) {
+            keys[ti](key, i);
+            int before = returned_panics;
+            rt_fail_allocation_after(1);
+            rtmap_mapdelete(t, h, key);
+            rt_fail_allocation_after(0);
+            if (returned_panics != before) {
+                assert_int_equal(returned_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                check_map(&w, h);
+                rtmap_mapdelete(t, h, key);
+            }
+            mt_model_del(&model, i);
+            assert_int_equal(rtmap_maplen(h), model.len);
+        }
+        check_map(&w, h);
+        rtmap_mapfree(t, h);
+        rt_install_panic_catcher();
+        assert_int_equal(rt_alloc.live_blocks, 0);
+        assert_false(rt_alloc.bad_free);
+        rt_use_heap_allocator();
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fail_each_allocation_direct),
+        cmocka_unit_test(test_fail_each_allocation_indirect),
+        cmocka_unit_test(test_fail_each_allocation_hinted),
+        cmocka_unit_test(test_returning_handler_assign_returns_null),
+    };
+    return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);
+}
