@@ -90,12 +90,12 @@ def install_missing(allowed):
 
 # ---- building --------------------------------------------------------------------------
 
-def build(name, swissmap, build_root, jobs, log_path):
-    """Configures and compiles rtmap_bench for one build. Returns (path or None,
-    what failed)."""
+def build(name, swissmap, build_root, jobs, log_path, target="rtmap_bench", extra_opts=()):
+    """Configures and compiles a program of benchmarks/ (rtmap_bench) for one
+    build. Returns (path or None, what failed)."""
     bdir = os.path.join(build_root, name)
     opts = ["-Dswissmap=" + swissmap, "--buildtype=release", "-Dtests=false",
-            "-Dexamples=false", "-Dbenchmarks=true"]
+            "-Dexamples=false", "-Dbenchmarks=true"] + list(extra_opts)
     with open(log_path, "w") as log:
         def step(cmd):
             log.write("$ " + " ".join(cmd) + "\n")
@@ -112,9 +112,9 @@ def build(name, swissmap, build_root, jobs, log_path):
             ok = step(["meson", "setup", bdir] + opts)
         if not ok:
             return None, "configure"
-        if not step(["meson", "compile", "-C", bdir, "-j", str(jobs), "rtmap_bench"]):
+        if not step(["meson", "compile", "-C", bdir, "-j", str(jobs), target]):
             return None, "compile"
-    return os.path.join(bdir, "benchmarks", "rtmap_bench"), None
+    return os.path.join(bdir, "benchmarks", target), None
 
 
 def log_tail(path, lines=12):
