@@ -1,12 +1,14 @@
 /* Fast paths for string keys: compare length then bytes, the elem sits at key + 16,
  * an overwrite always rewrites the stored header (the bytes may live elsewhere).
- * In a small map a long key (> 64 bytes) is first filtered on length and its first
- * and last 8 bytes: with no candidate or a single one, no hash is computed. */
+ * A small map is searched without hashing, as the classic map's single bucket is:
+ * a short key (< 32 bytes) is compared with every stored key of its length, a
+ * long one is first filtered on its length and first and last 8 bytes, and hashed
+ * only when two stored keys pass the filter. */
 #include "assign.h"
 #include "delete.h"
 
 #define STR_ELEM_OFFSET (sizeof(rtmap_string))
-#define LONG_KEY 64
+#define LONG_KEY 32
 
 static inline const rtmap_string *slot_str(const uint8_t *slot)
 {
@@ -61,9 +63,9 @@ static uint8_t *small_find_long(const rtmap_maptype *t, const rtmap_hmap *m, con
 static uint8_t *findstr(const rtmap_maptype *t, const rtmap_hmap *m, const rtmap_string *key)
 {
     if (m->dir_len == 0) {
-        if (key->len > LONG_KEY)
+        if (key->len >= LONG_KEY)
             return small_find_long(t, m, key);
-        return swiss_small_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
+        return swiss_small_find_nohash(t, m, key, keystr_eq);
     }
     return swiss_table_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
 }
