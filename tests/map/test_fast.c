@@ -289,6 +289,39 @@ static void test_faststr_mixed_lengths(void **state)
     rtmap_mapfree(t, h);
 }
 
+/* faststr assign of an equal key from another buffer replaces the stored header,
+ * in a small map and after growth. */
+static void test_faststr_key_update(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = str_map();
+    static char copies[2000][72];
+    for (size_t n = 1; n <= 2000; n *= 5) {
+        rtmap_hmap *h = rtmap_makemap(t, 0);
+        for (size_t i = 0; i < n; i++)
+            *(uint64_t *)rtmap_mapassign_faststr(t, h, mt_string_of(i)) = i;
+        for (size_t i = 0; i < n; i += 2) {
+            rtmap_string s = mt_string_of(i);
+            memcpy(copies[i], s.ptr, s.len);
+            *(uint64_t *)rtmap_mapassign_faststr(t, h, (rtmap_string){ copies[i], s.len }) += 10000;
+        }
+        assert_int_equal(rtmap_maplen(h), (intptr_t)n);
+        RT_VERIFY(t, h);
+        size_t count = 0;
+        rtmap_hiter it;
+        for (rtmap_mapiterinit(t, h, &it); it.key; rtmap_mapiternext(&it)) {
+            const rtmap_string *k = it.key;
+            uint64_t v = *(uint64_t *)it.elem;
+            size_t i = v % 10000;
+            assert_int_equal(v >= 10000, i % 2 == 0);
+            assert_ptr_equal(k->ptr, i % 2 == 0 ? copies[i] : mt_string_of(i).ptr);
+            count++;
+        }
+        assert_int_equal(count, n);
+        rtmap_mapfree(t, h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_fast64ptr_pointer_keys),
         cmocka_unit_test(test_faststr_small_maps),
         cmocka_unit_test(test_faststr_mixed_lengths),
+        cmocka_unit_test(test_faststr_key_update),
     };
     return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);
 }

@@ -382,6 +382,55 @@ static void test_unhashable_any_key_panics(void **state)
     rtmap_mapfree(ts, h);
 }
 
+static int returned_panics;
+static int returned_kind = -1;
+
+static void returning_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
+{
+    (void)ctx;
+    (void)msg;
+    if (kind >= RTMAP_FATAL_CONCURRENT_WRITES)
+        abort();
+    returned_panics++;
+    returned_kind = (int)kind;
+}
+
+/* A handler that returns from the unhashable-key panic: the call returns as if it
+ * had not been made (zero value, ok false, NULL slot, nothing deleted). */
+static void test_unhashable_key_handler_returns(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = any_map();
+    const rtmap_maptype *unhashable = rt_map_of(&rtmap_type_string, &rtmap_type_int64);
+    static int64_t vals[100];
+    rtmap_hmap *h = rtmap_makemap(t, 0);
+    for (size_t i = 0; i < 100; i++) {
+        vals[i] = (int64_t)i;
+        rtmap_eface k = { &rtmap_type_int64, &vals[i] };
+        *(uint64_t *)rtmap_mapassign(t, h, &k) = (uint64_t)i * 2;
+    }
+    rtmap_hmap *inner = NULL;
+    rtmap_eface bad = { &unhashable->type, &inner };
+    returned_panics = 0;
+    rtmap_set_panic_handler(returning_handler, NULL);
+    void *slot = rtmap_mapassign(t, h, &bad);
+    const uint64_t *v1 = rtmap_mapaccess1(t, h, &bad);
+    bool ok = true;
+    const uint64_t *v2 = rtmap_mapaccess2(t, h, &bad, &ok);
+    rtmap_mapdelete(t, h, &bad);
+    rt_install_panic_catcher();
+    assert_int_equal(returned_panics, 4);
+    assert_int_equal(returned_kind, RTMAP_PANIC_UNHASHABLE);
+    assert_null(slot);
+    assert_non_null(v1);
+    assert_non_null(v2);
+    assert_int_equal(*v1, 0);
+    assert_int_equal(*v2, 0);
+    assert_false(ok);
+    expect_map_of_any_unchanged(t, h, 100, vals);
+    rtmap_mapfree(t, h);
+}
+
 /* ---- indirect keys and elems --------------------------------------------------- */
 
 #define BIG 200
@@ -525,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_string_key_update_in_large_map),
         cmocka_unit_test(test_any_keys),
         cmocka_unit_test(test_unhashable_any_key_panics),
+        cmocka_unit_test(test_unhashable_key_handler_returns),
         cmocka_unit_test(test_indirect_keys_and_elems),
         cmocka_unit_test(test_padded_struct_keys),
     };
