@@ -218,6 +218,75 @@ static void test_elem_is_current(void **state)
     }
 }
 
+/* The key produced is the current one too, where equal keys can differ in their
+ * bytes: string keys rewritten from other buffers (and a -0.0 key rewritten as
+ * +0.0) after the map grew under the iterator are produced as rewritten. */
+static void test_key_is_current(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = rt_map_of(&rtmap_type_string, &rtmap_type_uint64);
+    static char copies[3000][72];
+    static const uint64_t sizes[] = { 3, 8, 100, 1000 };
+    for (size_t s = 0; s < 4; s++) {
+        for (int grow = 0; grow < 2; grow++) {
+            uint64_t n = sizes[s];
+            rtmap_hmap *h = rtmap_makemap(t, 0);
+            for (uint64_t i = 0; i < n; i++)
+                *(uint64_t *)rtmap_mapassign_faststr(t, h, mt_string_of(i)) = i;
+            rtmap_hiter it;
+            rtmap_mapiterinit(t, h, &it);
+            uint64_t first = *(uint64_t *)it.elem;      /* produced before the rewrite */
+            if (grow)
+                for (uint64_t i = n; i < n + 2000; i++)
+                    *(uint64_t *)rtmap_mapassign_faststr(t, h, mt_string_of(i)) = i;
+            for (uint64_t i = 0; i < n; i++) {
+                rtmap_string k = mt_string_of(i);
+                memcpy(copies[i], k.ptr, k.len);
+                k.ptr = copies[i];
+                *(uint64_t *)rtmap_mapassign(t, h, &k) = i;
+            }
+            size_t originals = 0;
+            for (rtmap_mapiternext(&it); it.key; rtmap_mapiternext(&it)) {
+                uint64_t v = *(uint64_t *)it.elem;
+                if (v >= n)
+                    continue;
+                assert_true(v != first);
+                assert_ptr_equal(((const rtmap_string *)it.key)->ptr, copies[v]);
+                originals++;
+            }
+            assert_int_equal(originals, n - 1);
+            rtmap_mapfree(t, h);
+        }
+    }
+
+    const rtmap_maptype *tf = rt_map_of(&rtmap_type_float64, &rtmap_type_uint64);
+    int checked = 0;
+    for (int round = 0; round < 20; round++) {
+        rtmap_hmap *h = rtmap_makemap(tf, 0);
+        double negzero = -0.0, poszero = 0.0;
+        *(uint64_t *)rtmap_mapassign(tf, h, &negzero) = 0;
+        for (uint64_t i = 1; i < 20; i++)
+            *(uint64_t *)rtmap_mapassign(tf, h, &(double){ (double)i }) = i;
+        rtmap_hiter it;
+        rtmap_mapiterinit(tf, h, &it);
+        bool zero_first = *(uint64_t *)it.elem == 0;
+        for (uint64_t i = 20; i < 3000; i++)
+            *(uint64_t *)rtmap_mapassign(tf, h, &(double){ (double)i }) = i;
+        *(uint64_t *)rtmap_mapassign(tf, h, &poszero) = 0;
+        for (rtmap_mapiternext(&it); it.key; rtmap_mapiternext(&it)) {
+            double k;
+            memcpy(&k, it.key, sizeof k);
+            if (k == 0.0) {
+                assert_false(zero_first);
+                assert_false(signbit(k));
+                checked++;
+            }
+        }
+        rtmap_mapfree(tf, h);
+    }
+    assert_true(checked > 0);
+}
+
 /* Over many iterations of one map, the first key is not always the same. */
 static void test_order_varies(void **state)
 {
@@ -317,6 +386,41 @@ static void test_nan_keys_iterated(void **state)
     rtmap_mapfree(t, h);
 }
 
+/* NaN entries of a map caught in the middle of growth (every size up to 600 is
+ * iterated right after its last insert): each produced once, without writes
+ * during the loop and with updates of other keys that move growth on. */
+static void test_nan_keys_mid_growth(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = rt_map_of(&rtmap_type_float64, &rtmap_type_uint64);
+    rtmap_hmap *h = rtmap_makemap(t, 0);
+    double nan = NAN;
+    for (uint64_t n = 1; n <= 600; n++) {
+        uint64_t id = n - 1;
+        double k = id % 3 ? nan : (double)id;
+        *(uint64_t *)rtmap_mapassign(t, h, &k) = id;
+        for (int writes = 0; writes < 2; writes++) {
+            memset(produced, 0, sizeof produced);
+            rtmap_hiter it;
+            for (rtmap_mapiterinit(t, h, &it); it.key; rtmap_mapiternext(&it)) {
+                uint64_t v = *(uint64_t *)it.elem;
+                assert_true(v < n);
+                assert_int_equal(produced[v]++, 0);
+                if (writes) {
+                    /* rewrite a non-NaN key's elem: a write that moves growth on */
+                    double upd = (double)(v / 3 * 3);
+                    *(uint64_t *)rtmap_mapassign(t, h, &upd) = v / 3 * 3;
+                }
+            }
+            for (uint64_t i = 0; i < n; i++)
+                assert_int_equal(produced[i], 1);
+        }
+        if (n % 50 == 0)
+            RT_VERIFY(t, h);
+    }
+    rtmap_mapfree(t, h);
+}
+
 /* Two iterators live at once, one stopped early; indirect keys and elems while
  * the map grows and shrinks under both. */
 static void test_two_iterators_indirect(void **state)
@@ -389,9 +493,11 @@ int main(void)
         cmocka_unit_test(test_delete_replace_current),
         cmocka_unit_test(test_clear_during_iteration),
         cmocka_unit_test(test_elem_is_current),
+        cmocka_unit_test(test_key_is_current),
         cmocka_unit_test(test_order_varies),
         cmocka_unit_test(test_nil_and_empty_maps),
         cmocka_unit_test(test_nan_keys_iterated),
+        cmocka_unit_test(test_nan_keys_mid_growth),
         cmocka_unit_test(test_two_iterators_indirect),
     };
     return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);

@@ -155,12 +155,12 @@ static void iterate_under_writes(config_kind c, size_t start, uint64_t seed)
         uint64_t current;
         memcpy(&current, it.elem, 8);
         size_t cur = (size_t)(current >> 32);
-        int phase = (int)(step / 150) % 3;
-        int writes = (int)(rt_splitmix64(&rng) % 4);
+        int phase = (int)(step / 400) % 3;
+        int writes = (int)(rt_splitmix64(&rng) % 7);
         for (int w = 0; w < writes; w++) {
             unsigned r = (unsigned)(rt_splitmix64(&rng) % 100);
             size_t i = (size_t)(rt_splitmix64(&rng) % UNIVERSE);
-            unsigned insert_pct = phase == 0 ? 70 : phase == 1 ? 15 : 45;
+            unsigned insert_pct = phase == 0 ? 75 : phase == 1 ? 15 : 45;
             if (r < insert_pct)
                 put(t, h, c, i, &counter, &rng);
             else if (r < insert_pct + 5 && keys[cur].present)
@@ -177,7 +177,7 @@ static void iterate_under_writes(config_kind c, size_t start, uint64_t seed)
         assert_int_equal(rtmap_maplen(h), live);
         if (step % 200 == 0)
             RT_VERIFY(t, h);
-        if (step > 20000)
+        if (step > 40000)
             fail_msg("iteration does not end");
     }
     for (size_t i = 0; i < UNIVERSE; i++)
