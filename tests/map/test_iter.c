@@ -181,6 +181,77 @@ static void test_clear_during_iteration(void **state)
     }
 }
 
+/* A clear in the middle of the loop over a map holding NaN keys (which can be
+ * neither found nor deleted, so only the clear removes them), also after the map
+ * grew under the iterator: nothing from before the clear is produced. */
+static void test_clear_during_iteration_nan(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = rt_map_of(&rtmap_type_float64, &rtmap_type_uint64);
+    static const uint64_t sizes[] = { 2, 8, 9, 100, 1000 };
+    double nan = NAN;
+    for (size_t s = 0; s < 5; s++) {
+        for (int grow = 0; grow < 2; grow++) {
+            uint64_t n = sizes[s];
+            rtmap_hmap *h = rtmap_makemap(t, 0);
+            for (uint64_t i = 0; i < n; i++) {
+                double k = i % 2 ? nan : (double)i;
+                *(uint64_t *)rtmap_mapassign(t, h, &k) = i;
+            }
+            rtmap_hiter it;
+            rtmap_mapiterinit(t, h, &it);
+            if (grow)
+                for (uint64_t i = n; i < n + 2000; i++) {
+                    double k = i % 2 ? nan : (double)i;
+                    *(uint64_t *)rtmap_mapassign(t, h, &k) = i;
+                }
+            rtmap_mapclear(t, h);
+            RT_VERIFY(t, h);
+            /* entries made after the clear may be produced */
+            for (uint64_t i = 100000; i < 100010; i++) {
+                double k = i % 2 ? nan : (double)i;
+                *(uint64_t *)rtmap_mapassign(t, h, &k) = i;
+            }
+            for (rtmap_mapiternext(&it); it.key; rtmap_mapiternext(&it))
+                assert_true(*(uint64_t *)it.elem >= 100000);
+            assert_int_equal(rtmap_maplen(h), 10);
+            rtmap_mapfree(t, h);
+        }
+    }
+}
+
+/* Clear while a growth that began after the iterator started is still in
+ * progress (every size up to 700, a few inserts after iterinit): the iterator's
+ * own storage is then part of the growing map, and still nothing from before
+ * the clear may be produced. */
+static void test_clear_mid_growth_under_iteration(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64_map();
+    for (uint64_t n = 1; n <= 700; n++) {
+        for (uint64_t extra = 1; extra <= 3; extra += 2) {
+            rtmap_hmap *h = filled(t, n);
+            memset(produced, 0, sizeof produced);
+            rtmap_hiter it;
+            rtmap_mapiterinit(t, h, &it);
+            produced[key_at(&it)]++;
+            for (uint64_t i = n; i < n + extra; i++)
+                *(uint64_t *)rtmap_mapassign(t, h, &i) = i * 10;
+            rtmap_mapclear(t, h);
+            uint64_t fresh = 30000;
+            *(uint64_t *)rtmap_mapassign(t, h, &fresh) = 1;
+            for (rtmap_mapiternext(&it); it.key; rtmap_mapiternext(&it)) {
+                uint64_t k = key_at(&it);
+                assert_int_equal(k, fresh);
+                assert_int_equal(produced[k]++, 0);
+            }
+            if (n % 100 == 0)
+                RT_VERIFY(t, h);
+            rtmap_mapfree(t, h);
+        }
+    }
+}
+
 /* The elem produced is the current one: values changed by assign after the loop
  * started (also after the map grew under the loop) are what the loop sees. */
 static void test_elem_is_current(void **state)
@@ -492,6 +563,8 @@ int main(void)
         cmocka_unit_test(test_insert_during_iteration),
         cmocka_unit_test(test_delete_replace_current),
         cmocka_unit_test(test_clear_during_iteration),
+        cmocka_unit_test(test_clear_during_iteration_nan),
+        cmocka_unit_test(test_clear_mid_growth_under_iteration),
         cmocka_unit_test(test_elem_is_current),
         cmocka_unit_test(test_key_is_current),
         cmocka_unit_test(test_order_varies),
