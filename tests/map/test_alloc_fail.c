@@ -183,14 +183,25 @@ static size_t key_index(const workload *w, const void *key)
     return (size_t)(k / 0x100000001ULL);
 }
 
-static void advance_iterator(run_state *rs)
+/* The entry the iterator just produced: in the map now, with its current elem,
+ * and not produced before in this incarnation. */
+static void record_produced(run_state *rs)
 {
     if (!rs->it.key)
         return;
     size_t i = key_index(rs->w, rs->it.key);
     assert_true(i < MAX_KEYS);
+    assert_true(model.present[i]);
     assert_int_equal(rs->produced[i]++, 0);
+    check_elem(rs->w->t, rs->it.elem, model.value[i]);
+}
+
+static void advance_iterator(run_state *rs)
+{
+    if (!rs->it.key)
+        return;
     rtmap_mapiternext(&rs->it);
+    record_produced(rs);
 }
 
 static void run_op(run_state *rs, const op *o)
@@ -214,6 +225,8 @@ static void run_op(run_state *rs, const op *o)
             while (failed_cleanly(rs, try_assign(t, rs->h, key, &slot)))
                 ;
             assert_non_null(slot);
+            if (!model.present[i])
+                rs->produced[i] = 0;              /* a new entry: may be produced */
             uint64_t v = (uint64_t)i * 3 + 1 + (uint64_t)rs->ooms;
             write_elem(t, slot, v);
             mt_model_set(&model, i, v);
@@ -229,7 +242,10 @@ static void run_op(run_state *rs, const op *o)
             while (failed_cleanly(rs, try_delete(t, rs->h, key)))
                 ;
             mt_model_del(&model, i);
+            rs->expect_once[i] = 0;
             assert_int_equal(rtmap_maplen(rs->h), model.len);
+            if (rs->iterating && i % 4 == 0)
+                advance_iterator(rs);
         }
         break;
     case OP_CLONE: {
@@ -257,6 +273,7 @@ static void run_op(run_state *rs, const op *o)
         while (failed_cleanly(rs, try_clear(t, rs->h)))
             ;
         mt_model_reset(&model);
+        memset(rs->expect_once, 0, sizeof rs->expect_once);
         check_map(w, rs->h);
         break;
     case OP_ITER_BEGIN:
@@ -266,13 +283,14 @@ static void run_op(run_state *rs, const op *o)
             rs->expect_once[i] = model.present[i];
             rs->produced[i] = 0;
         }
+        record_produced(rs);
         break;
     case OP_ITER_FINISH:
         while (rs->it.key)
             advance_iterator(rs);
         rs->iterating = false;
         for (size_t i = 0; i < MAX_KEYS; i++)
-            if (rs->expect_once[i])          /* nothing is deleted while iterating */
+            if (rs->expect_once[i])          /* present from the start, never deleted */
                 assert_int_equal(rs->produced[i], 1);
         break;
     }
@@ -347,6 +365,12 @@ static const op growth_ops[] = {
     { OP_CLEAR, 0, 0, 0 },
     { OP_INSERT, 0, 300, 1 },
     { OP_CLONE, 0, 0, 0 },
+    { OP_ITER_BEGIN, 0, 0, 0 },
+    { OP_DELETE, 0, 300, 3 },           /* deletes and a clear under a live iterator */
+    { OP_INSERT, 300, 500, 1 },
+    { OP_CLEAR, 0, 0, 0 },
+    { OP_INSERT, 0, 100, 1 },
+    { OP_ITER_FINISH, 0, 0, 0 },
 };
 
 static void test_fail_each_allocation_direct(void **state)
@@ -369,11 +393,17 @@ static void test_fail_each_allocation_indirect(void **state)
         { OP_CLONE, 0, 0, 0 },
         { OP_ITER_BEGIN, 0, 0, 0 },
         { OP_INSERT, 90, 200, 1 },
+        { OP_DELETE, 0, 200, 5 },
         { OP_ITER_FINISH, 0, 0, 0 },
         { OP_CLEAR, 0, 0, 0 },
         { OP_INSERT, 0, 30, 1 },
         { OP_DELETE, 0, 30, 1 },
         { OP_INSERT, 100, 110, 1 },
+        { OP_ITER_BEGIN, 0, 0, 0 },
+        { OP_INSERT, 110, 160, 1 },
+        { OP_CLEAR, 0, 0, 0 },              /* indirect slots retired under the iterator */
+        { OP_INSERT, 0, 20, 1 },
+        { OP_ITER_FINISH, 0, 0, 0 },
     };
     workload w = { "[200]uint8 keys and elems", rt_map_of(big, big), big_key, ops,
                    sizeof ops / sizeof ops[0], 201 };
