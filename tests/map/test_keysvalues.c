@@ -123,12 +123,71 @@ static void test_nan_and_string_keys(void **state)
     rtmap_mapfree(ts, h);
 }
 
+/* Indirect keys and elems are copied out by value; the stored key bytes are the
+ * ones written last (-0.0 after +0.0); zero-size elems are counted. */
+static void test_indirect_updated_and_empty(void **state)
+{
+    (void)state;
+    const rtmap_type *big = NULL;
+    assert_int_equal(rtmap_array_of(&rtmap_type_uint8, 200, &big), RTMAP_OK);
+    const rtmap_maptype *t = rt_map_of(big, big);
+    rtmap_hmap *h = rtmap_makemap(t, 0);
+    uint8_t key[200];
+    for (uint64_t i = 0; i < 300; i++) {
+        memset(key, (int)(i & 0xff), sizeof key);
+        memcpy(key, &i, 8);
+        uint8_t *slot = rtmap_mapassign(t, h, key);
+        memset(slot, (int)(i & 0xff), 200);
+        memcpy(slot + 192, &i, 8);
+    }
+    static uint8_t kbuf[310][200], vbuf[310][200];
+    assert_int_equal(rtmap_mapkeys(t, h, kbuf, 310), 300);
+    assert_int_equal(rtmap_mapvalues(t, h, vbuf, 310), 300);
+    memset(seen, 0, sizeof seen);
+    for (size_t j = 0; j < 300; j++) {
+        uint64_t k, v;
+        memcpy(&k, kbuf[j], 8);
+        memcpy(&v, vbuf[j] + 192, 8);
+        assert_true(k < 300 && v < 300);
+        assert_int_equal(kbuf[j][199], k & 0xff);
+        assert_int_equal(vbuf[j][0], v & 0xff);
+        assert_int_equal(seen[k] & 1, 0);
+        assert_int_equal(seen[v] & 2, 0);
+        seen[k] |= 1;
+        seen[v] |= 2;
+    }
+    rtmap_mapfree(t, h);
+
+    const rtmap_maptype *tf = rt_map_of(&rtmap_type_float64, &rtmap_type_uint64);
+    h = rtmap_makemap(tf, 0);
+    double pos = 0.0, neg = -0.0, out[4];
+    *(uint64_t *)rtmap_mapassign(tf, h, &pos) = 1;
+    *(uint64_t *)rtmap_mapassign(tf, h, &neg) = 2;
+    assert_int_equal(rtmap_mapkeys(tf, h, out, 4), 1);
+    assert_true(out[0] == 0.0 && signbit(out[0]));
+    rtmap_mapfree(tf, h);
+
+    const rtmap_type *empty = NULL;
+    assert_int_equal(rtmap_struct_of(NULL, 0, &empty), RTMAP_OK);
+    const rtmap_maptype *ts = rt_map_of(&rtmap_type_uint64, empty);
+    h = rtmap_makemap(ts, 0);
+    for (uint64_t i = 0; i < 50; i++)
+        rtmap_mapassign(ts, h, &i);
+    uint8_t nothing[1] = { 0x77 };
+    assert_int_equal(rtmap_mapvalues(ts, h, nothing, 100), 50);
+    assert_int_equal(rtmap_mapvalues(ts, h, nothing, 7), 7);
+    assert_int_equal(nothing[0], 0x77);
+    assert_int_equal(rtmap_mapkeys(ts, h, keys, 5100), 50);
+    rtmap_mapfree(ts, h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_and_values),
         cmocka_unit_test(test_keys_after_deletes),
         cmocka_unit_test(test_nan_and_string_keys),
+        cmocka_unit_test(test_indirect_updated_and_empty),
     };
     return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);
 }
