@@ -73,6 +73,7 @@ static void *checking_alloc(void *ctx, size_t size, size_t align, const rtmap_ty
     (void)ctx;
     if (fail_in > 0 && --fail_in == 0) {
         failed_allocations++;
+        fz_totals.injected_failures++;
         return NULL;
     }
     if (align == 0 || (align & (align - 1)) != 0)
@@ -142,7 +143,7 @@ static int try_call(action_fn fn, void *arg)
 
 static bool trace;   /* FZ_TRACE in the environment: each operation on stderr */
 static bool tolerate_nan_after_clear;   /* classic build without FZ_STRICT: see clear_map */
-unsigned long known_issue_hits;
+fz_stats fz_totals;
 
 /* ---- the map and its model -------------------------------------------------------- */
 
@@ -261,8 +262,10 @@ static bool oom_allowed(rtmap_err err, const char *what)
 {
     if (err == RTMAP_OK)
         return false;
-    if (err == RTMAP_ENOMEM && failed_allocations > failures_before_op)
+    if (err == RTMAP_ENOMEM && failed_allocations > failures_before_op) {
+        fz_totals.oom_reported++;
         return true;
+    }
     fail("%s: %s", what, rtmap_strerror(err));
     return true;
 }
@@ -480,7 +483,7 @@ static unsigned iter_entry(const void *key, const void *elem)
             nan_entry *n = &S.cleared_nans[j];
             if (!n->produced && n->value == v) {
                 n->produced = true;
-                known_issue_hits++;
+                fz_totals.known_issue_hits++;
                 return idx;
             }
         }
@@ -970,6 +973,7 @@ void fz_run(const uint8_t *data, size_t size)
     }
     static const unsigned domains[4] = { 16, 128, 1024, FZ_DOMAIN };
     input in = { data, size, 0 };
+    fz_totals.inputs++;
     unsigned hdr = rd8(&in);
     rand_state = rd64(&in);
     S.kt = fz_keytype_at(hdr & 7);
@@ -993,6 +997,8 @@ void fz_run(const uint8_t *data, size_t size)
         fail_in = 0;
         if (kind >= 0 && (kind != RTMAP_PANIC_OUT_OF_MEMORY || failed_allocations == failures_before_op))
             fail("unexpected panic %d (%s) in op %u", kind, caught_msg, S.ops);
+        fz_totals.oom_reported += kind == RTMAP_PANIC_OUT_OF_MEMORY;
+        fz_totals.operations++;
         verify(S.h, "an operation");
         check_len(S.h);
         if (injected || S.ops % CHECK_EVERY == 0)

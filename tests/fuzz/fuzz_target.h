@@ -44,7 +44,13 @@ enum fz_mutation {
 
 void fz_run(const uint8_t *data, size_t size);
 
-/* Times a known, reported issue was tolerated (see clear_map in fuzz_target.c). */
-extern unsigned long known_issue_hits;
+/* Totals over every input run so far, for the replay's summary. */
+typedef struct fz_stats {
+    unsigned long inputs, operations;
+    unsigned long injected_failures;   /* allocations made to fail */
+    unsigned long oom_reported;        /* ... that an operation reported (panic or ENOMEM) */
+    unsigned long known_issue_hits;    /* tolerated known issue (see clear_map) */
+} fz_stats;
+extern fz_stats fz_totals;
 
 #endif
