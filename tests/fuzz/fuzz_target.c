@@ -147,7 +147,7 @@ fz_stats fz_totals;
 
 /* ---- the map and its model -------------------------------------------------------- */
 
-typedef struct nan_entry { unsigned idx, variant; uint64_t value; bool produced, at_start; } nan_entry;
+typedef struct nan_entry { unsigned idx, variant; uint64_t value; } nan_entry;
 
 static struct {
     const fz_keytype    *kt;
@@ -163,11 +163,9 @@ static struct {
     size_t    count;
     nan_entry nans[MAX_NANS];
     size_t    nnan;
-    nan_entry cleared_nans[MAX_NANS];   /* see clear_map */
+    nan_entry cleared_nans[4 * MAX_NANS];   /* see clear_map */
     size_t    ncleared;
     uint32_t  serial;
-    /* iteration bookkeeping */
-    uint32_t  start_inc[FZ_DOMAIN], produced_inc[FZ_DOMAIN];
 } S;
 
 typedef struct keybuf { _Alignas(16) uint8_t b[FZ_MAX_KEY]; } keybuf;
@@ -233,7 +231,7 @@ static void model_reset(void)
 static void model_assign(unsigned idx, unsigned variant, uint64_t v)
 {
     if (irreflexive(idx)) {
-        S.nans[S.nnan++] = (nan_entry){ idx, variant, v, false, false };
+        S.nans[S.nnan++] = (nan_entry){ idx, variant, v };
         return;
     }
     if (!S.present[idx]) {
@@ -442,26 +440,42 @@ static void clear_map(unsigned api)
        began before the map grew still produces NaN entries from before a mapclear.
        They are remembered so that, unless FZ_STRICT is set, producing each once
        more is tolerated in that build. */
-    memcpy(S.cleared_nans, S.nans, S.nnan * sizeof *S.nans);
-    S.ncleared = S.nnan;
+    for (size_t j = 0; j < S.nnan && S.ncleared < 4 * MAX_NANS; j++)
+        S.cleared_nans[S.ncleared++] = S.nans[j];
     model_reset();
 }
 
 /* ---- iteration against the model ------------------------------------------------ */
 
-static void iter_begin(void)
+/* What one iterator has produced so far, against what the map held when it began. */
+typedef struct iter_track {
+    uint32_t start_inc[FZ_DOMAIN], produced_inc[FZ_DOMAIN];
+    uint64_t nan_start[MAX_NANS], nan_seen[4 * MAX_NANS];
+    size_t   nnan_start, nnan_seen;
+} iter_track;
+
+static void iter_begin(iter_track *t)
 {
-    S.ncleared = 0;
     for (unsigned i = 0; i < S.domain; i++) {
-        S.start_inc[i] = S.present[i] ? S.incarnation[i] : 0;
-        S.produced_inc[i] = 0;
+        t->start_inc[i] = S.present[i] ? S.incarnation[i] : 0;
+        t->produced_inc[i] = 0;
     }
     for (size_t j = 0; j < S.nnan; j++)
-        S.nans[j].produced = false, S.nans[j].at_start = true;
+        t->nan_start[j] = S.nans[j].value;
+    t->nnan_start = S.nnan;
+    t->nnan_seen = 0;
 }
 
-/* Checks one produced entry; returns its key number. */
-static unsigned iter_entry(const void *key, const void *elem)
+static bool nan_seen(const iter_track *t, uint64_t v)
+{
+    for (size_t j = 0; j < t->nnan_seen; j++)
+        if (t->nan_seen[j] == v)
+            return true;
+    return false;
+}
+
+/* Checks one entry that iterator t produced; returns its key number. */
+static unsigned iter_entry(iter_track *t, const void *key, const void *elem)
 {
     if (!key)
         fail("iteration produced a NULL key");
@@ -471,28 +485,29 @@ static unsigned iter_entry(const void *key, const void *elem)
     unsigned idx = (unsigned)d;
     uint64_t v = elem_value(elem);
     if (irreflexive(idx)) {
+        if (t->nnan_seen == 4 * MAX_NANS || nan_seen(t, v))
+            fail("iteration produced a NaN entry (value %llx) twice", (unsigned long long)v);
         for (size_t j = 0; j < S.nnan; j++) {
             nan_entry *n = &S.nans[j];
             keybuf want = key_of(idx, n->variant);
-            if (!n->produced && n->value == v && n->idx == idx && S.kt->identical(key, want.b)) {
-                n->produced = true;
+            if (n->value == v && n->idx == idx && S.kt->identical(key, want.b)) {
+                t->nan_seen[t->nnan_seen++] = v;
                 return idx;
             }
         }
         for (size_t j = 0; tolerate_nan_after_clear && j < S.ncleared; j++) {
-            nan_entry *n = &S.cleared_nans[j];
-            if (!n->produced && n->value == v) {
-                n->produced = true;
+            if (S.cleared_nans[j].value == v) {
+                t->nan_seen[t->nnan_seen++] = v;
                 fz_totals.known_issue_hits++;
                 return idx;
             }
         }
-        fail("iteration produced a NaN entry (value %llx) the model lacks or saw already",
+        fail("iteration produced a NaN entry (value %llx) the map does not hold",
              (unsigned long long)v);
     }
     if (!S.present[idx])
         fail("iteration produced key %u, which is not in the map", idx);
-    if (S.produced_inc[idx] == S.incarnation[idx])
+    if (t->produced_inc[idx] == S.incarnation[idx])
         fail("iteration produced key %u twice", idx);
     keybuf want = key_of(idx, S.variant[idx]);
     if (!S.kt->identical(key, want.b))
@@ -500,22 +515,28 @@ static unsigned iter_entry(const void *key, const void *elem)
     if (v != S.value[idx])
         fail("iteration produced key %u with elem %llx, model %llx", idx,
              (unsigned long long)v, (unsigned long long)S.value[idx]);
-    S.produced_inc[idx] = S.incarnation[idx];
+    t->produced_inc[idx] = S.incarnation[idx];
     return idx;
 }
 
 /* After a complete iteration: every entry there at the start and never deleted
    was produced. */
-static void iter_complete(void)
+static void iter_complete(const iter_track *t)
 {
     for (unsigned i = 0; i < S.domain; i++)
-        if (S.start_inc[i] && S.present[i] && S.incarnation[i] == S.start_inc[i] &&
-            S.produced_inc[i] != S.start_inc[i])
+        if (t->start_inc[i] && S.present[i] && S.incarnation[i] == t->start_inc[i] &&
+            t->produced_inc[i] != t->start_inc[i])
             fail("iteration missed key %u", i);
-    for (size_t j = 0; j < S.nnan; j++)
-        if (S.nans[j].at_start && !S.nans[j].produced)
-            fail("iteration missed a NaN entry (value %llx)", (unsigned long long)S.nans[j].value);
+    for (size_t j = 0; j < t->nnan_start; j++) {
+        bool still_there = false;
+        for (size_t k = 0; k < S.nnan; k++)
+            still_there |= S.nans[k].value == t->nan_start[j];
+        if (still_there && !nan_seen(t, t->nan_start[j]))
+            fail("iteration missed a NaN entry (value %llx)", (unsigned long long)t->nan_start[j]);
+    }
 }
+
+static iter_track tracks[3];   /* two live iterators, and mapkeys */
 
 static unsigned fresh_idx(unsigned from)
 {
@@ -591,7 +612,8 @@ static bool next_mutation(mutations *m, unsigned current)
 static void iterate(rtmap_hmap *h, unsigned api, input *in, unsigned nmut)
 {
     mutations mut = { in, nmut, (api >> 2) % 16 + 1, 0 };
-    iter_begin();
+    iter_track *t = &tracks[0];
+    iter_begin(t);
     bool stopped = false;
     /* entries added during the loop may be produced too: at most 64 per mutation */
     size_t produced = 0, limit = 4 * FZ_DOMAIN + MAX_NANS * 2 + 64 * (size_t)nmut;
@@ -599,7 +621,7 @@ static void iterate(rtmap_hmap *h, unsigned api, input *in, unsigned nmut)
     case 0: {
         rtmap_hiter it;
         for (rtmap_mapiterinit(S.mt, h, &it); it.key; rtmap_mapiternext(&it)) {
-            unsigned idx = iter_entry(it.key, it.elem);
+            unsigned idx = iter_entry(t, it.key, it.elem);
             if (++produced > limit)
                 fail("iteration does not end");
             if (!next_mutation(&mut, idx)) {
@@ -619,7 +641,7 @@ static void iterate(rtmap_hmap *h, unsigned api, input *in, unsigned nmut)
         rtmap_hiter it;
         rtmap_reflect_mapiterinit(S.mt, h, &it);
         for (void *k; (k = rtmap_reflect_mapiterkey(&it)); rtmap_reflect_mapiternext(&it)) {
-            unsigned idx = iter_entry(k, rtmap_reflect_mapiterelem(&it));
+            unsigned idx = iter_entry(t, k, rtmap_reflect_mapiterelem(&it));
             if (++produced > limit)
                 fail("iteration does not end");
             if (!next_mutation(&mut, idx)) {
@@ -638,7 +660,7 @@ static void iterate(rtmap_hmap *h, unsigned api, input *in, unsigned nmut)
         while (rtmap_map_iter_next(&it)) {
             if (rtmap_map_iter_key(&it, k.b) != RTMAP_OK || rtmap_map_iter_value(&it, e.b) != RTMAP_OK)
                 fail("checked iterator: Key/Value failed after Next");
-            unsigned idx = iter_entry(k.b, e.b);
+            unsigned idx = iter_entry(t, k.b, e.b);
             if (++produced > limit)
                 fail("iteration does not end");
             if (!next_mutation(&mut, idx)) {
@@ -653,7 +675,58 @@ static void iterate(rtmap_hmap *h, unsigned api, input *in, unsigned nmut)
     }
     }
     if (!stopped)
-        iter_complete();
+        iter_complete(t);
+}
+
+/* Two iterators over one map, advanced in an order the input picks (the second
+   starts when first picked, later than the first), with writes between steps:
+   storage a growth retires must stay valid while either is live, and each must
+   follow the iteration rules on its own. Either may be stopped or, the second,
+   abandoned without a stop. */
+static void iterate_two(input *in)
+{
+    unsigned flags = rd8(in), nmut = rd8(in);
+    rtmap_hiter it[2];
+    bool started[2] = { false, false }, done[2] = { false, false }, checked[2] = { false, false };
+    unsigned cur[2] = { 0, 0 };
+    size_t produced = 0, limit = 8 * FZ_DOMAIN + 4 * MAX_NANS + 128 * (size_t)nmut;
+    while (!done[0] || !done[1]) {
+        unsigned step = rd8(in), which = step & 1;
+        if (done[which])
+            which ^= 1;
+        rtmap_hiter *i = &it[which];
+        iter_track *t = &tracks[which];
+        if (!started[which]) {
+            started[which] = true;
+            iter_begin(t);
+            if (flags >> which & 1)
+                rtmap_reflect_mapiterinit(S.mt, S.h, i);
+            else
+                rtmap_mapiterinit(S.mt, S.h, i);
+        } else if ((step & 0xfc) == 0xfc && which == 1) {
+            done[1] = true;           /* abandoned: no stop, no completeness check */
+            continue;
+        } else if (step & 2 && nmut > 0) {
+            nmut--;
+            if (!mutate_during_iteration(in, cur[which])) {
+                rtmap_mapiterstop(i);
+                done[which] = true;
+            }
+            continue;
+        } else {
+            rtmap_mapiternext(i);
+        }
+        if (!i->key) {
+            done[which] = checked[which] = true;
+            continue;
+        }
+        cur[which] = iter_entry(t, i->key, i->elem);
+        if (++produced > limit)
+            fail("two iterations do not end");
+    }
+    for (int w = 0; w < 2; w++)
+        if (checked[w])
+            iter_complete(&tracks[w]);
 }
 
 /* Every key of the domain looked up, then a read-only iteration. */
@@ -700,7 +773,8 @@ static void keys_and_values(unsigned capsel)
         }
         if (n != expect_n)
             fail("mapkeys wrote %zu keys, expected %zu", n, expect_n);
-        iter_begin();   /* reuse the produced-once bookkeeping */
+        iter_track *t = &tracks[2];   /* reuse the produced-once bookkeeping */
+        iter_begin(t);
         size_t nans = 0;
         for (size_t i = 0; i < n; i++) {
             const uint8_t *k = keys + i * ksize;
@@ -711,12 +785,12 @@ static void keys_and_values(unsigned capsel)
                 nans++;
                 continue;
             }
-            if (!S.present[d] || S.produced_inc[d] == S.incarnation[d])
+            if (!S.present[d] || t->produced_inc[d] == S.incarnation[d])
                 fail("mapkeys produced key %ld absent or twice", d);
             keybuf w = key_of((unsigned)d, S.variant[d]);
             if (!S.kt->identical(k, w.b))
                 fail("mapkeys produced key %ld in a stale representation", d);
-            S.produced_inc[d] = S.incarnation[d];
+            t->produced_inc[d] = S.incarnation[d];
         }
         if (nans > S.nnan || (cap >= len && nans != S.nnan))
             fail("mapkeys produced %zu NaN keys, model %zu", nans, S.nnan);
@@ -889,7 +963,7 @@ static void run_op(void *arg)
     input *in = arg;
     unsigned op = rd8(in) % 16, idx, flags;
     if (op >= FZ_OP_COUNT)
-        op = op == FZ_OP_COUNT ? FZ_OP_ASSIGN : FZ_OP_ACCESS;
+        op = FZ_OP_ASSIGN;
     if (trace)
         fprintf(stderr, "op %u: %u at byte %zu, args %02x %02x %02x %02x, len %zu (%zu NaN)\n",
                 S.ops, op, in->pos, in->pos < in->n ? in->p[in->pos] : 0,
@@ -929,6 +1003,7 @@ static void run_op(void *arg)
         pending_k = rd8(in) % 16 + 1;
         break;
     case FZ_OP_NIL_MAP: nil_map_ops(); break;
+    case FZ_OP_ITERATE_TWO: iterate_two(in); break;
     case FZ_OP_UNHASHABLE:
         flags = rd8(in);
         if (S.kt->may_panic)
@@ -993,6 +1068,7 @@ void fz_run(const uint8_t *data, size_t size)
         pending_failure = false;
         fail_in = injected ? (long)pending_k : 0;
         failures_before_op = failed_allocations;
+        S.ncleared = 0;
         int kind = try_call(run_op, &in);
         fail_in = 0;
         if (kind >= 0 && (kind != RTMAP_PANIC_OUT_OF_MEMORY || failed_allocations == failures_before_op))

@@ -26,6 +26,9 @@ enum fz_op {
     FZ_OP_NIL_MAP,
     FZ_OP_UNHASHABLE,    /* which:u8 (any keys only; others do an access) */
     FZ_OP_CHECK_ALL,
+    FZ_OP_ITERATE_TWO,   /* flags:u8 nmut:u8, then a step byte at a time: bit 0 picks the
+                            iterator; bit 1 a mutation (while nmut lasts); 0xfc|1 abandons
+                            the second; otherwise the picked iterator advances */
     FZ_OP_COUNT
 };
 

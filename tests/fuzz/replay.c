@@ -181,6 +181,16 @@ static void scenario_grow(enc *e, unsigned kt)
     put8(e, FZ_MUT_CLEAR);
     put8(e, FZ_MUT_GROW); put8(e, 30);
     put8(e, FZ_OP_CHECK_ALL);
+    /* two iterators through a growth: the second starts late, one is abandoned */
+    op_bulk(e, FZ_OP_BULK_ASSIGN, 0, 100, 0);
+    put8(e, FZ_OP_ITERATE_TWO); put8(e, 2); put8(e, 4);
+    for (int i = 0; i < 6; i++)
+        put8(e, 0);                          /* the first iterator advances */
+    put8(e, 1);                              /* the second starts */
+    put8(e, 2); put8(e, FZ_MUT_GROW); put8(e, 63);
+    put8(e, 3); put8(e, FZ_MUT_GROW); put8(e, 63);
+    put8(e, 2); put8(e, FZ_MUT_DELETE_CURRENT);
+    put8(e, 3); put8(e, FZ_MUT_GROW); put8(e, 63);
 }
 
 /* A small map: key update (±0, string copies), NaN keys, every access way,
@@ -199,6 +209,13 @@ static void scenario_edges(enc *e, unsigned kt)
     for (unsigned i = 2; i < 16; i++)
         op_assign(e, i, (i & 1) | (i % 4) << 1, 100 + i);
     put8(e, FZ_OP_ITERATE); put8(e, 0); put8(e, 0);
+    /* two iterators; the second is abandoned, the first sees a clear */
+    put8(e, FZ_OP_ITERATE_TWO); put8(e, 1); put8(e, 2);
+    put8(e, 0); put8(e, 1); put8(e, 0xfd);
+    put8(e, 2); put8(e, FZ_MUT_CLEAR);
+    put8(e, 0);
+    for (unsigned i = 2; i < 16; i++)
+        op_assign(e, i, i & 1, 200 + i);
     put8(e, FZ_OP_KEYS_VALUES); put8(e, 1);
     put8(e, FZ_OP_KEYS_VALUES); put8(e, 3);
     op_idx(e, FZ_OP_DELETE, 0, 1 << 1);
