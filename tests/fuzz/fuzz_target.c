@@ -142,7 +142,6 @@ static int try_call(action_fn fn, void *arg)
 }
 
 static bool trace;   /* FZ_TRACE in the environment: each operation on stderr */
-static bool tolerate_nan_after_clear;   /* classic build without FZ_STRICT: see clear_map */
 fz_stats fz_totals;
 
 /* ---- the map and its model -------------------------------------------------------- */
@@ -163,8 +162,6 @@ static struct {
     size_t    count;
     nan_entry nans[MAX_NANS];
     size_t    nnan;
-    nan_entry cleared_nans[4 * MAX_NANS];   /* see clear_map */
-    size_t    ncleared;
     uint32_t  serial;
 } S;
 
@@ -436,12 +433,6 @@ static void clear_map(unsigned api)
         if (oom_allowed(rtmap_map_clear(S.mt, S.h), "rtmap_map_clear"))
             return;
     }
-    /* Known issue (classic build, reported, not fixed here): an iteration that
-       began before the map grew still produces NaN entries from before a mapclear.
-       They are remembered so that, unless FZ_STRICT is set, producing each once
-       more is tolerated in that build. */
-    for (size_t j = 0; j < S.nnan && S.ncleared < 4 * MAX_NANS; j++)
-        S.cleared_nans[S.ncleared++] = S.nans[j];
     model_reset();
 }
 
@@ -492,13 +483,6 @@ static unsigned iter_entry(iter_track *t, const void *key, const void *elem)
             keybuf want = key_of(idx, n->variant);
             if (n->value == v && n->idx == idx && S.kt->identical(key, want.b)) {
                 t->nan_seen[t->nnan_seen++] = v;
-                return idx;
-            }
-        }
-        for (size_t j = 0; tolerate_nan_after_clear && j < S.ncleared; j++) {
-            if (S.cleared_nans[j].value == v) {
-                t->nan_seen[t->nnan_seen++] = v;
-                fz_totals.known_issue_hits++;
                 return idx;
             }
         }
@@ -1039,7 +1023,6 @@ void fz_run(const uint8_t *data, size_t size)
     fz_keys_init();
     if (!hooks_installed) {
         trace = getenv("FZ_TRACE") != NULL;
-        tolerate_nan_after_clear = !rtmap_experiment_swissmap() && !getenv("FZ_STRICT");
         rtmap_allocator a = { checking_alloc, checking_free, NULL };
         rtmap_set_allocator(&a);
         rtmap_set_panic_handler(catching_handler, NULL);
@@ -1068,7 +1051,6 @@ void fz_run(const uint8_t *data, size_t size)
         pending_failure = false;
         fail_in = injected ? (long)pending_k : 0;
         failures_before_op = failed_allocations;
-        S.ncleared = 0;
         int kind = try_call(run_op, &in);
         fail_in = 0;
         if (kind >= 0 && (kind != RTMAP_PANIC_OUT_OF_MEMORY || failed_allocations == failures_before_op))

@@ -52,7 +52,6 @@ typedef struct fz_stats {
     unsigned long inputs, operations;
     unsigned long injected_failures;   /* allocations made to fail */
     unsigned long oom_reported;        /* ... that an operation reported (panic or ENOMEM) */
-    unsigned long known_issue_hits;    /* tolerated known issue (see clear_map) */
 } fz_stats;
 extern fz_stats fz_totals;
 
