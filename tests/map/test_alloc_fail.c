@@ -514,6 +514,90 @@ static void test_returning_handler_assign_returns_null(void **state)
     }
 }
 
+/* The fast assign paths under allocation failure: each insert first runs with
+ * its first allocation failing. With the catching handler the failure is an
+ * OUT_OF_MEMORY panic, with a returning one a NULL slot; either way the map is
+ * unchanged and the insert then succeeds. */
+static void *fast_assign(int path, const rtmap_maptype *t, rtmap_hmap *h, uint64_t i)
+{
+    switch (path) {
+    case 0: return rtmap_mapassign_fast32(t, h, (uint32_t)i * 2654435761u);
+    case 1: return rtmap_mapassign_fast64(t, h, i << 20 | i);
+    case 2: return rtmap_mapassign_fast64ptr(t, h, (void *)(uintptr_t)(i * 64 + 64));
+    default: return rtmap_mapassign_faststr(t, h, mt_string_of((size_t)i));
+    }
+}
+
+static int try_fast_assign(int path, const rtmap_maptype *t, rtmap_hmap *h, uint64_t i, void **slot)
+{
+    int kind;
+    RT_TRY(kind) {
+        *slot = fast_assign(path, t, h, i);
+    }
+    return kind;
+}
+
+static void test_fast_paths_under_failure(void **state)
+{
+    (void)state;
+    const rtmap_maptype *types[] = {
+        rt_map_of(&rtmap_type_uint32, &rtmap_type_uint64),
+        rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64),
+        rt_map_of(&rtmap_type_unsafe_pointer, &rtmap_type_uint64),
+        rt_map_of(&rtmap_type_string, &rtmap_type_uint64),
+    };
+    for (int returning = 0; returning < 2; returning++) {
+        for (int path = 0; path < 4; path++) {
+            const rtmap_maptype *t = types[path];
+            rt_use_test_allocator();
+            rtmap_hmap *h = rtmap_makemap(t, 0);
+            long failures = 0;
+            for (uint64_t i = 0; i < 1500; i++) {
+                void *slot = NULL;
+                rt_fail_allocation_after(1);
+                if (returning) {
+                    returned_panics = 0;
+                    rtmap_set_panic_handler(returning_handler, NULL);
+                    slot = fast_assign(path, t, h, i);
+                    rt_install_panic_catcher();
+                    assert_int_equal(returned_panics, slot == NULL);
+                    if (!slot)
+                        assert_int_equal(returned_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                } else {
+                    int kind = try_fast_assign(path, t, h, i, &slot);
+                    if (kind != -1) {
+                        assert_int_equal(kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                        slot = NULL;
+                    }
+                }
+                rt_fail_allocation_after(0);
+                if (!slot) {
+                    failures++;
+                    assert_int_equal(rtmap_maplen(h), (intptr_t)i);
+                    RT_VERIFY(t, h);
+                    slot = fast_assign(path, t, h, i);
+                }
+                assert_non_null(slot);
+                *(uint64_t *)slot = i + 1;
+            }
+            assert_true(failures > 0);
+            assert_int_equal(rtmap_maplen(h), 1500);
+            RT_VERIFY(t, h);
+            size_t count = 0;
+            rtmap_hiter it;
+            for (rtmap_mapiterinit(t, h, &it); it.key; rtmap_mapiternext(&it)) {
+                assert_true(*(uint64_t *)it.elem >= 1 && *(uint64_t *)it.elem <= 1500);
+                count++;
+            }
+            assert_int_equal(count, 1500);
+            rtmap_mapfree(t, h);
+            assert_int_equal(rt_alloc.live_blocks, 0);
+            assert_false(rt_alloc.bad_free);
+            rt_use_heap_allocator();
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_fail_each_allocation_indirect),
         cmocka_unit_test(test_fail_each_allocation_hinted),
         cmocka_unit_test(test_returning_handler_assign_returns_null),
+        cmocka_unit_test(test_fast_paths_under_failure),
     };
     return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);
 }
