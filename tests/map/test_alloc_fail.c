@@ -514,6 +514,59 @@ static void test_returning_handler_assign_returns_null(void **state)
     }
 }
 
+/* makemap and mapclone whose allocation fails under a returning handler return
+ * NULL (there is no map to give) and leak nothing; the source is unchanged. */
+static void test_returning_handler_make_and_clone(void **state)
+{
+    (void)state;
+    const rtmap_type *big = NULL;
+    assert_int_equal(rtmap_array_of(&rtmap_type_uint8, BIG, &big), RTMAP_OK);
+    const rtmap_maptype *types[] = { rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64),
+                                     rt_map_of(big, big) };
+    void (*keys[])(void *, size_t) = { u64_key, big_key };
+    for (int ti = 0; ti < 2; ti++) {
+        const rtmap_maptype *t = types[ti];
+        workload w = { "", t, keys[ti], NULL, 0, 300 };
+        rt_use_test_allocator();
+        mt_model_reset(&model);
+        rtmap_hmap *src = rtmap_makemap(t, 0);
+        uint8_t key[BIG];
+        for (size_t i = 0; i < 300; i++) {
+            keys[ti](key, i);
+            write_elem(t, rtmap_mapassign(t, src, key), i + 1);
+            mt_model_set(&model, i, i + 1);
+        }
+        for (int what = 0; what < 3; what++) {
+            /* fail each allocation the call makes, in turn, until one run needs no more */
+            for (long k = 1;; k++) {
+                long live = rt_alloc.live_blocks;
+                returned_panics = 0;
+                rt_fail_allocation_after(k);
+                rtmap_set_panic_handler(returning_handler, NULL);
+                rtmap_hmap *m = what == 0 ? rtmap_makemap(t, 1000)
+                              : what == 1 ? rtmap_makemap_small(t)
+                                          : rtmap_mapclone(t, src);
+                rt_install_panic_catcher();
+                rt_fail_allocation_after(0);
+                if (m) {
+                    assert_int_equal(returned_panics, 0);
+                    rtmap_mapfree(t, m);
+                    assert_int_equal(rt_alloc.live_blocks, live);
+                    break;
+                }
+                assert_int_equal(returned_panics, 1);
+                assert_int_equal(returned_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                assert_int_equal(rt_alloc.live_blocks, live);
+                check_map(&w, src);
+            }
+        }
+        rtmap_mapfree(t, src);
+        assert_int_equal(rt_alloc.live_blocks, 0);
+        assert_false(rt_alloc.bad_free);
+        rt_use_heap_allocator();
+    }
+}
+
 /* The fast assign paths under allocation failure: each insert first runs with
  * its first allocation failing. With the catching handler the failure is an
  * OUT_OF_MEMORY panic, with a returning one a NULL slot; either way the map is
@@ -606,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_fail_each_allocation_hinted),
         cmocka_unit_test(test_returning_handler_assign_returns_null),
         cmocka_unit_test(test_fast_paths_under_failure),
+        cmocka_unit_test(test_returning_handler_make_and_clone),
     };
     return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);
 }
