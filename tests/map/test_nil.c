@@ -98,6 +98,43 @@ static void test_nil_assign_panics(void **state)
     }
 }
 
+/* Lookup and delete hash the key before they look at the map, so an unhashable
+ * key panics even on a nil map (Go issue 23734); assign reports the nil map first,
+ * as Go's mapassign does. */
+static int op_on_nil(int op, const rtmap_maptype *t, const void *key)
+{
+    int kind;
+    RT_TRY(kind) {
+        bool ok;
+        switch (op) {
+        case 0: rtmap_mapaccess1(t, NULL, key); break;
+        case 1: rtmap_mapaccess2(t, NULL, key, &ok); break;
+        case 2: rtmap_mapdelete(t, NULL, key); break;
+        default: rtmap_mapassign(t, NULL, key); break;
+        }
+    }
+    return kind;
+}
+
+static void test_nil_map_unhashable_key(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = rt_map_of(&rtmap_type_any, &rtmap_type_uint64);
+    const rtmap_maptype *unhashable = rt_map_of(&rtmap_type_int64, &rtmap_type_uint64);
+    rtmap_eface bad = { &unhashable->type, NULL };
+    for (int op = 0; op < 3; op++) {
+        rt_last_panic_msg[0] = 0;
+        assert_int_equal(op_on_nil(op, t, &bad), RTMAP_PANIC_UNHASHABLE);
+        assert_non_null(strstr(rt_last_panic_msg, "hash of unhashable type map[int64]uint64"));
+    }
+    assert_int_equal(op_on_nil(3, t, &bad), RTMAP_PANIC_NIL_MAP_WRITE);
+    /* a hashable any key on a nil map reads as missing */
+    static const int64_t five = 5;
+    rtmap_eface good = { &rtmap_type_int64, &five };
+    for (int op = 0; op < 3; op++)
+        assert_int_equal(op_on_nil(op, t, &good), -1);
+}
+
 static int returned_panics;
 static int returned_kind = -1;
 
@@ -135,6 +172,7 @@ int main(void)
         cmocka_unit_test(test_nil_reads),
         cmocka_unit_test(test_nil_delete_and_clear_do_nothing),
         cmocka_unit_test(test_nil_assign_panics),
+        cmocka_unit_test(test_nil_map_unhashable_key),
         cmocka_unit_test(test_nil_assign_handler_returns),
     };
     return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);
