@@ -46,16 +46,17 @@ static inline bool long_quick_equal(const rtmap_string *a, const rtmap_string *b
 static uint8_t *small_find_long(const rtmap_maptype *t, const rtmap_hmap *m, const rtmap_string *key)
 {
     uint8_t *g = m->dir_ptr;
-    uint64_t full = group_match_full(ctrl_load(g));
+    uint8_t *slot = swiss_slot(t, g, 0);
     uint8_t *candidate = NULL;
-    while (full) {
-        uint8_t *slot = swiss_slot(t, g, bitset_first(full));
-        full = bitset_remove_first(full);
-        if (long_quick_equal(key, slot_str(slot))) {
-            if (candidate)      /* two candidates: hashing is cheaper than two compares */
-                return swiss_small_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
-            candidate = slot;
-        }
+    /* Every slot in order with a running pointer (see swiss_small_find_nohash);
+       a free slot's key is zeroed, so its length never matches a long key. */
+    for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++, slot += t->slotsize) {
+        if (slot_str(slot)->len != key->len || (ctrl_get(g, i) & 0x80) ||
+            !long_quick_equal(key, slot_str(slot)))
+            continue;
+        if (candidate)      /* two candidates: hashing is cheaper than two compares */
+            return swiss_small_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
+        candidate = slot;
     }
     return candidate && str_equal(key, slot_str(candidate)) ? candidate : NULL;
 }

@@ -54,18 +54,19 @@ RTMAP_INLINE uint8_t *swiss_small_find(const rtmap_maptype *t, const rtmap_hmap 
     return NULL;
 }
 
-/* The small path without a hash, for cheap comparisons: every full slot. */
+/* The small path without a hash, for cheap comparisons: every slot in order,
+   keys compared first and the control byte checked on a match (a free slot may
+   hold stale key bytes). Walking the slots with a running pointer keeps each
+   comparison independent of the previous one, unlike a walk over the bits of a
+   match mask. */
 RTMAP_INLINE uint8_t *swiss_small_find_nohash(const rtmap_maptype *t, const rtmap_hmap *m,
                                               const void *key, swiss_key_eq_fn key_eq)
 {
     uint8_t *g = m->dir_ptr;
-    uint64_t full = group_match_full(ctrl_load(g));
-    while (full) {
-        uint8_t *slot = swiss_slot(t, g, bitset_first(full));
-        if (key_eq(t, key, slot))
+    uint8_t *slot = swiss_slot(t, g, 0);
+    for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++, slot += t->slotsize)
+        if (key_eq(t, key, slot) && !(ctrl_get(g, i) & 0x80))
             return slot;
-        full = bitset_remove_first(full);
-    }
     return NULL;
 }
 
