@@ -267,6 +267,18 @@ static void test_any_keys(void **state)
     *(uint64_t *)rtmap_mapassign(t, h, &pz) = 2;
     assert_int_equal(rtmap_maplen(h), (intptr_t)n + 1);
     assert_int_equal(*(uint64_t *)rtmap_mapaccess1(t, h, &nz), 2);
+    /* any keys are updated on assign: the stored interface is the one written last */
+    int zero_keys = 0;
+    rtmap_hiter it;
+    for (rtmap_mapiterinit(t, h, &it); it.key; rtmap_mapiternext(&it)) {
+        const rtmap_eface *k = it.key;
+        if (k->type == &rtmap_type_float64 && *(const double *)k->data == 0.0) {
+            assert_ptr_equal(k->data, &poszero);
+            zero_keys++;
+        }
+    }
+    assert_int_equal(zero_keys, 1);
+    assert_true(t->flags & RTMAP_NEED_KEY_UPDATE);
     /* a NaN inside an any is a new entry each time */
     double nan = NAN;
     rtmap_eface nk = { &rtmap_type_float64, &nan };

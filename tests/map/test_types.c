@@ -216,6 +216,55 @@ static void test_composite_float_keys(void **state)
     }
 }
 
+/* struct{ uint8; string } and [2]string keys: string parts compare by bytes,
+ * padding is ignored, and the stored key is the one written last (its headers). */
+static void test_keys_with_string_parts(void **state)
+{
+    (void)state;
+    const rtmap_type *st = NULL;
+    rtmap_field fields[] = { { "tag", &rtmap_type_uint8 }, { "name", &rtmap_type_string } };
+    assert_int_equal(rtmap_struct_of(fields, 2, &st), RTMAP_OK);
+    const rtmap_type *pair = array_of(&rtmap_type_string, 2);
+    const rtmap_type *kinds[] = { st, pair };
+    static char buf_a[600][72], buf_b[600][72];
+    for (int ki = 0; ki < 2; ki++) {
+        const rtmap_maptype *t = rt_map_of(kinds[ki], &rtmap_type_uint64);
+        assert_true(t->flags & RTMAP_NEED_KEY_UPDATE);
+        size_t str_at = ki == 0 ? st->fields[1].offset : sizeof(rtmap_string);
+        rtmap_hmap *h = rtmap_makemap(t, 0);
+        uint8_t key[32];
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < 600; i++) {
+                rtmap_string s = mt_string_of(i);
+                char *buf = pass ? buf_b[i] : buf_a[i];
+                memcpy(buf, s.ptr, s.len);
+                s.ptr = buf;
+                memset(key, pass ? 0x99 : 0x11, sizeof key);     /* padding differs */
+                if (ki == 0)
+                    key[0] = (uint8_t)(i % 5);
+                else
+                    memcpy(key, &(rtmap_string){ "same", 4 }, sizeof(rtmap_string));
+                memcpy(key + str_at, &s, sizeof s);
+                *(uint64_t *)rtmap_mapassign(t, h, key) = i + (uint64_t)pass * 1000;
+            }
+            assert_int_equal(rtmap_maplen(h), 600);
+            RT_VERIFY(t, h);
+        }
+        size_t count = 0;
+        rtmap_hiter it;
+        for (rtmap_mapiterinit(t, h, &it); it.key; rtmap_mapiternext(&it)) {
+            uint64_t v = *(uint64_t *)it.elem;
+            assert_true(v >= 1000 && v < 1600);
+            rtmap_string s;
+            memcpy(&s, (const uint8_t *)it.key + str_at, sizeof s);
+            assert_ptr_equal(s.ptr, buf_b[v - 1000]);
+            count++;
+        }
+        assert_int_equal(count, 600);
+        rtmap_mapfree(t, h);
+    }
+}
+
 /* Sizes around the indirect threshold, and odd ones: random operations against
  * the model, elems filled whole so that a short copy is seen. */
 static void shape_case(size_t key_size, size_t elem_size)
@@ -341,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_zero_size_elem),
         cmocka_unit_test(test_small_key_types),
         cmocka_unit_test(test_composite_float_keys),
+        cmocka_unit_test(test_keys_with_string_parts),
         cmocka_unit_test(test_sizes_around_indirect_threshold),
         cmocka_unit_test(test_pointer_and_map_elems),
     };
