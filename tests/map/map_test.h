@@ -14,12 +14,6 @@
 
 typedef enum mt_kind { MT_U32, MT_U64, MT_STR, MT_F64, MT_KIND_COUNT } mt_kind;
 
-static inline const char *mt_kind_name(mt_kind kind)
-{
-    static const char *const names[MT_KIND_COUNT] = { "uint32", "uint64", "string", "float64" };
-    return names[kind];
-}
-
 static inline const rtmap_type *mt_key_type(mt_kind kind)
 {
     switch (kind) {
