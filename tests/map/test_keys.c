@@ -392,6 +392,25 @@ static void test_unhashable_any_key_panics(void **state)
     assert_int_equal(rtmap_maplen(h), 1);
     RT_VERIFY(ts, h);
     rtmap_mapfree(ts, h);
+
+    /* and in an array key: [2]any whose second element is unhashable */
+    const rtmap_type *arr = NULL;
+    assert_int_equal(rtmap_array_of(&rtmap_type_any, 2, &arr), RTMAP_OK);
+    const rtmap_maptype *ta = rt_map_of(arr, &rtmap_type_uint64);
+    assert_true(ta->flags & RTMAP_HASH_MIGHT_PANIC);
+    h = rtmap_makemap(ta, 0);
+    static const int64_t one = 1;
+    rtmap_eface pair[2] = { { &rtmap_type_int64, &one }, { NULL, NULL } };
+    *(uint64_t *)rtmap_mapassign(ta, h, pair) = 1;
+    pair[1] = bad;
+    for (int op = 0; op < 4; op++) {
+        rt_last_panic_msg[0] = 0;
+        assert_int_equal(panic_of_op(ta, h, pair, op), RTMAP_PANIC_UNHASHABLE);
+        assert_non_null(strstr(rt_last_panic_msg, "hash of unhashable type map[int64]int64"));
+    }
+    assert_int_equal(rtmap_maplen(h), 1);
+    RT_VERIFY(ta, h);
+    rtmap_mapfree(ta, h);
 }
 
 static int returned_panics;
