@@ -134,6 +134,55 @@ static void test_stopped_iterator_releases_retired(void **state)
     }
 }
 
+/* mapiterstop on an iterator that already ended, twice on one iterator, or on
+ * one of a nil map changes nothing: a later iterator still keeps the storage it
+ * reads alive while the map grows under it (a miscount would free it early,
+ * which the sanitizer build reports), that storage is given back once no
+ * iterator is live, and every block is returned at the end. */
+static void test_stop_is_idempotent(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64);
+    rt_use_test_allocator();
+    rtmap_hmap *h = filled(t, 40);
+    rtmap_hiter a, b, n;
+    rtmap_mapiterinit(t, h, &a);
+    while (a.key)
+        rtmap_mapiternext(&a);
+    rtmap_mapiterstop(&a);                     /* after its end */
+    rtmap_mapiterstop(&a);
+    rtmap_mapiterinit(t, h, &b);
+    rtmap_mapiternext(&b);
+    rtmap_mapiterstop(&b);
+    rtmap_mapiterstop(&b);                     /* twice */
+    rtmap_mapiterinit(t, NULL, &n);
+    rtmap_mapiterstop(&n);
+
+    static uint8_t seen[6000];
+    memset(seen, 0, sizeof seen);
+    rtmap_hiter c;
+    uint64_t next = 40;
+    for (rtmap_mapiterinit(t, h, &c); c.key; rtmap_mapiternext(&c)) {
+        uint64_t k = *(uint64_t *)c.key;
+        assert_true(k < 6000);
+        assert_int_equal(seen[k]++, 0);
+        assert_int_equal(*(uint64_t *)c.elem, k);
+        for (int j = 0; j < 20 && next < 6000; j++, next++)
+            *(uint64_t *)rtmap_mapassign(t, h, &next) = next;
+    }
+    for (uint64_t k = 0; k < 40; k++)
+        assert_int_equal(seen[k], 1);
+    /* no iterator is live now (a miscount the other way would keep storage) */
+    size_t held = rt_alloc.live_bytes;
+    uint64_t k = 3;
+    *(uint64_t *)rtmap_mapassign(t, h, &k) = 3;
+    assert_true(rt_alloc.live_bytes < held);
+    RT_VERIFY(t, h);
+    rtmap_mapfree(t, h);
+    expect_all_freed();
+    rt_use_heap_allocator();
+}
+
 /* Several iterators stopped at different points, retired storage of several
  * growth steps, indirect keys and elems: mapfree gives every block back. */
 static void test_free_with_retired_indirect(void **state)
@@ -179,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_free_after_each_kind_of_use),
         cmocka_unit_test(test_stopped_iterator_releases_retired),
         cmocka_unit_test(test_free_with_retired_indirect),
+        cmocka_unit_test(test_stop_is_idempotent),
     };
     return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);
 }
