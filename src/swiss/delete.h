@@ -3,8 +3,9 @@
  *
  * A slot whose group still has an empty slot becomes empty again (no probe
  * sequence can run through such a group); in a full group it becomes a tombstone,
- * since some other key's probe may pass through. The map is reseeded when it
- * becomes empty, as Go does (issue 25237). */
+ * since some other key's probe may pass through. A table left below a quarter of
+ * its max growth is merged or rebuilt smaller (shrink.c). The map is reseeded when
+ * it becomes empty, as Go does (issue 25237). */
 #ifndef RTMAP_SWISS_DELETE_H
 #define RTMAP_SWISS_DELETE_H
 
@@ -43,6 +44,9 @@ RTMAP_INLINE bool swiss_delete_locked(const rtmap_maptype *t, rtmap_hmap *h, con
             h->tombstone_possible = true;
         }
         pos.tab->used--;
+        /* The one cost shrinking adds to a delete: a compare with the table's threshold. */
+        if (RTMAP_UNLIKELY(pos.tab->used < pos.tab->shrink_below))
+            swiss_table_shrink(t, h, pos.tab);
     }
     h->used--;
     if (h->used == 0)

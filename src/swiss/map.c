@@ -235,6 +235,8 @@ static bool presize(const rtmap_maptype *t, rtmap_hmap *m, uint64_t hint)
     if (capacity > SWISS_MAX_TABLE_CAPACITY)
         capacity = SWISS_MAX_TABLE_CAPACITY;
     uint8_t depth = (uint8_t)__builtin_ctzll(dir_size);
+    /* The map was sized on purpose: shrinking stops at this size. */
+    m->hint_capacity = (uint16_t)capacity;
 
     swiss_table **dir = swiss_dir_alloc(m, (size_t)dir_size);
     if (!dir)
@@ -343,6 +345,7 @@ bool swiss_grow_to_table(const rtmap_maptype *t, rtmap_hmap *m)
         full = bitset_remove_first(full);
         swiss_table_unchecked_put(t, tab, swiss_hash_stored_key(t, m, swiss_slot_key(t, slot)), slot);
     }
+    tab->shrink_below = swiss_shrink_threshold(m, tab);
     dir[0] = tab;
     m->dir_ptr = dir;
     m->dir_len = 1;

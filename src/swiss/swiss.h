@@ -13,17 +13,18 @@
 
 #define SWISS_MAX_AVG_GROUP_LOAD 7u
 #define SWISS_MAX_TABLE_CAPACITY 1024u
+#define SWISS_MIN_TABLE_CAPACITY SWISS_GROUP_SLOTS
 #define SWISS_MAX_ALLOC (UINT64_C(1) << 47)   /* hints asking for more are ignored */
 
 /* One table: open addressing over `capacity / 8` groups. A table is replaced (never
- * changed in place) by growth or split; the replaced one keeps `index == -1` and its
- * contents so that iterators which started on it can finish. */
+ * changed in place) by growth, split, shrink or merge; the replaced one keeps
+ * `index == -1` and its contents so that iterators which started on it can finish. */
 typedef struct swiss_table {
     uint16_t used;
     uint16_t capacity;
     uint16_t growth_left;     /* inserts into empty slots left before a rehash */
     uint8_t  local_depth;
-    uint8_t  pad_;
+    uint8_t  shrink_below;    /* a delete leaving used below this tries to shrink/merge */
     intptr_t index;           /* first directory entry pointing here; -1: stale */
     uint8_t *groups;
     uint64_t group_mask;      /* capacity / 8 - 1 */
@@ -44,6 +45,7 @@ struct rtmap_hmap {
     uint8_t   global_shift;       /* 63 - global_depth: index = (hash >> 1) >> shift */
     uint8_t   writing;            /* XOR-toggled by every write (misuse tripwire) */
     bool      tombstone_possible; /* false: no table holds a deleted slot */
+    uint16_t  hint_capacity;      /* presize's floor: no table shrinks below it */
     uint64_t  clear_seq;          /* bumped by every effective clear */
     swiss_retired *retired;       /* freed when no iterator is live */
     size_t    retired_len, retired_cap;
@@ -117,6 +119,25 @@ RTMAP_INLINE unsigned swiss_tombstones(const swiss_table *tab)
     return (unsigned)swiss_max_growth(tab->capacity) - tab->used - tab->growth_left;
 }
 
+/* The smallest capacity a table may have: the hint's, at least one group. */
+RTMAP_INLINE uint16_t swiss_capacity_floor(const rtmap_hmap *m)
+{
+    return m->hint_capacity > SWISS_MIN_TABLE_CAPACITY ? m->hint_capacity
+                                                       : (uint16_t)SWISS_MIN_TABLE_CAPACITY;
+}
+/* The shrink threshold of a table just filled by a rebuild: a table that may shrink
+   does so once it holds less than a quarter of its max growth and less than half of
+   what it was built with (0: it may not, so no delete leaves the fast path). The
+   second bound keeps a table that grew because of tombstones, and so is sparse from
+   the start, from shrinking at once: every rebuild is paid for by deletes. */
+RTMAP_INLINE uint8_t swiss_shrink_threshold(const rtmap_hmap *m, const swiss_table *tab)
+{
+    if (tab->capacity <= swiss_capacity_floor(m))
+        return 0;
+    unsigned quarter = swiss_max_growth(tab->capacity) / 4u, half_built = tab->used / 2u;
+    return (uint8_t)(half_built < quarter ? half_built : quarter);
+}
+
 /* ---- writing flag and failures ------------------------------------------------------ */
 void swiss_fatal_concurrent_writes(void);
 /* Restores the writing flag, then raises RTMAP_PANIC_OUT_OF_MEMORY. */
@@ -179,10 +200,20 @@ void swiss_table_unchecked_put(const rtmap_maptype *t, swiss_table *tab, uint64_
                                const uint8_t *src_slot);
 /* Grows (capacity < 1024) or splits the table; false (map unchanged) on OOM. */
 bool swiss_table_rehash(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
+/* Reinserts every full slot of tab into low, or into high when its hash has
+   split_bit set (0: everything into low). */
+void swiss_rehash_into(const rtmap_maptype *t, const rtmap_hmap *m, const swiss_table *tab,
+                       swiss_table *low, swiss_table *high, uint64_t split_bit);
 /* Go 1.25: turns tombstones no probe sequence needs into empty slots. True when
    growth_left became positive. */
 bool swiss_table_prune_tombstones(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
 uint64_t swiss_hash_stored_key(const rtmap_maptype *t, const rtmap_hmap *m, const void *key);
+
+/* ---- shrinking (shrink.c) ------------------------------------------------------------- */
+/* A delete left tab->used below tab->shrink_below: rebuilds it smaller. Never
+   fails: when an allocation fails the step is simply not taken. */
+RTMAP_NOINLINE __attribute__((cold))
+void swiss_table_shrink(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
 
 /* ---- directory (directory.c) ---------------------------------------------------------- */
 /* Points the directory entries of tab's run at tab (tab->index, local depth set). */

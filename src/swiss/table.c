@@ -1,6 +1,7 @@
 /* Tables: allocation, the insert that never compares keys (used while rebuilding),
  * rehash by growth (double capacity, up to 1024 slots) or split (two tables of 1024
  * by the next hash bit), and Go 1.25's pruning of tombstones no probe needs.
+ * Shrinking and merging (shrink.c) rebuild tables the same way.
  *
  * A table is never rebuilt in place: growth and split make new tables and leave the
  * old one (index -1) to the iterators that started on it. Every step allocates all
@@ -27,6 +28,7 @@ swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t cap
     tab->local_depth = local_depth;
     tab->index = index;
     tab->group_mask = groups - 1;
+    tab->shrink_below = 0;          /* set by whoever fills it */
     return tab;
 }
 
@@ -68,10 +70,8 @@ void swiss_table_unchecked_put(const rtmap_maptype *t, swiss_table *tab, uint64_
     }
 }
 
-/* Reinserts every full slot of tab into low, or into high when its hash has
-   split_bit set (0: everything into low). */
-static void rehash_into(const rtmap_maptype *t, const rtmap_hmap *m, const swiss_table *tab,
-                        swiss_table *low, swiss_table *high, uint64_t split_bit)
+void swiss_rehash_into(const rtmap_maptype *t, const rtmap_hmap *m, const swiss_table *tab,
+                       swiss_table *low, swiss_table *high, uint64_t split_bit)
 {
     for (uint64_t gi = 0; gi <= tab->group_mask; gi++) {
         uint8_t *g = swiss_group(t, tab, gi);
@@ -92,7 +92,8 @@ static bool grow(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab, uint16
     swiss_table *nt = swiss_table_new(t, m, capacity, tab->local_depth, tab->index);
     if (!nt)
         return false;
-    rehash_into(t, m, tab, nt, nt, 0);
+    swiss_rehash_into(t, m, tab, nt, nt, 0);
+    nt->shrink_below = swiss_shrink_threshold(m, nt);
     swiss_dir_install(m, nt);
     tab->index = -1;
     swiss_table_retire(t, m, tab);
@@ -117,7 +118,9 @@ static bool split(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
             swiss_table_free(t, m, left);
         return false;
     }
-    rehash_into(t, m, tab, left, right, UINT64_C(1) << (63 - tab->local_depth));
+    swiss_rehash_into(t, m, tab, left, right, UINT64_C(1) << (63 - tab->local_depth));
+    left->shrink_below = swiss_shrink_threshold(m, left);
+    right->shrink_below = swiss_shrink_threshold(m, right);
     if (doubling)
         swiss_dir_double(m, new_dir);
     left->index = tab->index;

@@ -80,6 +80,13 @@ static bool check_table(const rtmap_maptype *t, const rtmap_hmap *m, const swiss
     if (tab->capacity < SWISS_GROUP_SLOTS || tab->capacity > SWISS_MAX_TABLE_CAPACITY ||
         (tab->capacity & (tab->capacity - 1)))
         return fail(why, len, "table at %zu: bad capacity %u", at, tab->capacity);
+    if (tab->capacity < swiss_capacity_floor(m))
+        return fail(why, len, "table at %zu: capacity %u below the floor %u", at, tab->capacity,
+                    swiss_capacity_floor(m));
+    if (tab->shrink_below > swiss_max_growth(tab->capacity) / 4 ||
+        (tab->shrink_below && tab->capacity <= swiss_capacity_floor(m)))
+        return fail(why, len, "table at %zu: shrink threshold %u for capacity %u (floor %u)", at,
+                    tab->shrink_below, tab->capacity, swiss_capacity_floor(m));
     if (tab->group_mask != tab->capacity / SWISS_GROUP_SLOTS - 1u)
         return fail(why, len, "table at %zu: group mask %llu for capacity %u", at,
                     (unsigned long long)tab->group_mask, tab->capacity);

@@ -1,0 +1,423 @@
+/* White-box tests of shrinking in the swiss map: tables rebuilt smaller after
+ * deletes (never below the hint's size, never oscillating), the invariant checker
+ * after every operation of random insert/delete waves, iteration while nearly
+ * every entry is deleted, and allocation failure at every allocation of a
+ * shrinking workload. */
+#include "swiss_test.h"
+#include "types.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const rtmap_maptype *u64map(void)
+{
+    static const rtmap_maptype *t;
+    if (!t)
+        t = st_map_type(&rtmap_type_uint64, &rtmap_type_uint64);
+    return t;
+}
+
+/* A reference model over keys 0..n-1 (elem: the value last assigned). */
+typedef struct model {
+    size_t    n, count;
+    bool     *present;
+    uint64_t *value;
+} model;
+
+static model model_new(size_t n)
+{
+    model md = { n, 0, calloc(n, sizeof(bool)), calloc(n, sizeof(uint64_t)) };
+    assert_non_null(md.present);
+    assert_non_null(md.value);
+    return md;
+}
+
+static void model_free(model *md)
+{
+    free(md->present);
+    free(md->value);
+}
+
+static void put(const rtmap_maptype *t, rtmap_hmap *m, model *md, uint64_t k, uint64_t v)
+{
+    *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = v;
+    md->count += !md->present[k];
+    md->present[k] = true;
+    md->value[k] = v;
+}
+
+static void del(const rtmap_maptype *t, rtmap_hmap *m, model *md, uint64_t k)
+{
+    if (k & 1)
+        rtmap_mapdelete_fast64(t, m, k);
+    else
+        rtmap_mapdelete(t, m, &k);
+    md->count -= md->present[k];
+    md->present[k] = false;
+}
+
+static void check_model(const rtmap_maptype *t, rtmap_hmap *m, const model *md)
+{
+    RT_VERIFY(t, m);
+    assert_int_equal(rtmap_maplen(m), md->count);
+    for (uint64_t k = 0; k < md->n; k++) {
+        bool ok;
+        uint64_t *e = rtmap_mapaccess2_fast64(t, m, k, &ok);
+        assert_int_equal(ok, md->present[k]);
+        if (ok)
+            assert_int_equal(*e, md->value[k]);
+    }
+}
+
+/* Slots of all live tables. */
+static size_t total_capacity(const rtmap_hmap *m)
+{
+    if (!m->dir_len)
+        return 0;
+    size_t n = 0;
+    const swiss_table *last = NULL;
+    for (size_t i = 0; i < m->dir_len; i++)
+        if (swiss_dir_at(m, i) != last) {
+            last = swiss_dir_at(m, i);
+            n += last->capacity;
+        }
+    return n;
+}
+
+/* One table grown to 1024 slots shrinks step by step as its entries go, each new
+   table at most half full, down to a single group. */
+static void test_table_shrinks_by_halves(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    model md = model_new(896);
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    for (uint64_t k = 0; k < 896; k++)
+        put(t, m, &md, k, k + 1);
+    assert_int_equal(st_table_count(m), 1);
+    assert_int_equal(swiss_dir_at(m, 0)->capacity, 1024);
+    unsigned shrinks = 0;
+    size_t capacity = 1024;
+    for (uint64_t k = 0; k < 896; k++) {
+        del(t, m, &md, k);
+        RT_VERIFY(t, m);
+        const swiss_table *tab = swiss_dir_at(m, 0);
+        if (tab->capacity != capacity) {
+            assert_int_equal(tab->capacity, capacity / 2);   /* one halving per delete */
+            assert_true(2u * tab->used <= swiss_max_growth(tab->capacity));
+            capacity = tab->capacity;
+            shrinks++;
+        }
+        /* The delete that crosses the threshold rebuilds the table at once. */
+        assert_true(tab->used >= tab->shrink_below);
+    }
+    assert_int_equal(swiss_dir_at(m, 0)->capacity, SWISS_MIN_TABLE_CAPACITY);
+    assert_int_equal(shrinks, 7);                            /* 1024 -> 8 */
+    check_model(t, m, &md);
+    /* It still grows back. */
+    for (uint64_t k = 0; k < 896; k++)
+        put(t, m, &md, k, k);
+    check_model(t, m, &md);
+    rtmap_mapfree(t, m);
+    model_free(&md);
+}
+
+/* The size a hint asked for is a floor: deleting everything keeps it. */
+static void test_hint_is_a_floor(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    static const intptr_t hints[] = { 9, 100, 500, 896, 5000 };
+    for (size_t h = 0; h < sizeof hints / sizeof *hints; h++) {
+        model md = model_new(4 * (size_t)hints[h] + 2000);
+        rtmap_hmap *m = rtmap_makemap(t, hints[h]);
+        size_t hinted = total_capacity(m), tables = st_table_count(m);
+        uint16_t table_capacity = swiss_dir_at(m, 0)->capacity;
+        for (uint64_t k = 0; k < md.n; k++)
+            put(t, m, &md, k, k);
+        for (uint64_t k = 0; k < md.n; k++)
+            if (md.present[k])
+                del(t, m, &md, k);
+        RT_VERIFY(t, m);
+        assert_true(total_capacity(m) >= hinted);
+        assert_true(st_table_count(m) >= tables);
+        const swiss_table *last = NULL;
+        for (size_t i = 0; i < m->dir_len; i++) {
+            const swiss_table *tab = swiss_dir_at(m, i);
+            if (tab != last)
+                assert_true(tab->capacity >= table_capacity);
+            last = tab;
+        }
+        rtmap_mapfree(t, m);
+        model_free(&md);
+    }
+}
+
+/* Waves of inserts and deletes around one size rebuild nothing once the map has
+   settled: the allocator sees no allocation at all. */
+static void test_waves_do_not_oscillate(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    static const unsigned sizes[] = { 6, 12, 50, 200, 448, 449, 896, 3000, 20000 };
+    rt_use_test_allocator();
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        unsigned n = sizes[s], amplitude = n / 8 + 1;
+        model md = model_new(n + amplitude + 1);
+        rtmap_hmap *m = rtmap_makemap(t, 0);
+        for (uint64_t k = 0; k < n; k++)
+            put(t, m, &md, k, k);
+        /* Settle: a few waves may rebuild (growth left tombstones or slack). */
+        for (int wave = 0; wave < 4; wave++) {
+            for (uint64_t k = 0; k < amplitude; k++)
+                del(t, m, &md, k);
+            for (uint64_t k = 0; k < amplitude; k++)
+                put(t, m, &md, k, k);
+        }
+        long allocs = rt_alloc.allocs;
+        for (int wave = 0; wave < 50; wave++) {
+            for (uint64_t k = 0; k < amplitude; k++)
+                del(t, m, &md, k);
+            for (uint64_t k = 0; k < amplitude; k++)
+                put(t, m, &md, k, k + (uint64_t)wave);
+        }
+        if (rt_alloc.allocs != allocs)
+            fail_msg("size %u: %ld allocations in 50 waves of +-%u", n, rt_alloc.allocs - allocs,
+                     amplitude);
+        check_model(t, m, &md);
+        rtmap_mapfree(t, m);
+        model_free(&md);
+    }
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    assert_false(rt_alloc.bad_free);
+    rt_use_heap_allocator();
+}
+
+/* Random waves between a large and a small size, the checker after every
+   operation, on maps made with and without a hint. */
+static void test_random_waves_checked(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    uint64_t rng = 0x5EEDull;
+    for (int round = 0; round < 3; round++) {
+        model md = model_new(6000);
+        rtmap_hmap *m = rtmap_makemap(t, round == 1 ? 1500 : 0);
+        size_t peak_capacity = 0;
+        for (int wave = 0; wave < 3; wave++) {
+            size_t high = 600 + rt_splitmix64(&rng) % 1400, low = rt_splitmix64(&rng) % 40;
+            for (unsigned op = 0; md.count < high; op++) {
+                uint64_t k = rt_splitmix64(&rng) % md.n;
+                put(t, m, &md, k, rng);
+                if (op % 7 == 0)            /* some deletes on the way up too */
+                    del(t, m, &md, rt_splitmix64(&rng) % md.n);
+                RT_VERIFY(t, m);
+            }
+            if (total_capacity(m) > peak_capacity)
+                peak_capacity = total_capacity(m);
+            while (md.count > low) {
+                uint64_t k = rt_splitmix64(&rng) % md.n;
+                while (!md.present[k])      /* the next present key */
+                    k = (k + 1) % md.n;
+                del(t, m, &md, k);
+                if (k % 11 == 0)
+                    put(t, m, &md, rt_splitmix64(&rng) % md.n, k);
+                RT_VERIFY(t, m);
+            }
+            check_model(t, m, &md);
+            if (round != 1)
+                assert_true(total_capacity(m) * 8 < peak_capacity);
+        }
+        rtmap_mapfree(t, m);
+        model_free(&md);
+    }
+}
+
+/* Go's guarantees while tables are rebuilt under the iterator: deleting 99% of
+   10^5 entries during one iteration and putting some back, every surviving
+   original entry is produced exactly once, with its current elem, and no deleted
+   one is produced. */
+static void test_iterate_while_deleting_99_percent(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    enum { N = 100000 };
+    model md = model_new(N);
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    for (uint64_t k = 0; k < N; k++)
+        put(t, m, &md, k, k * 7);
+    uint64_t *order = malloc(N * sizeof *order);
+    uint8_t *produced = calloc(N, 1);
+    bool *original = malloc(N);
+    assert_non_null(order);
+    assert_non_null(produced);
+    assert_non_null(original);
+    for (uint64_t k = 0; k < N; k++) {
+        order[k] = k;
+        original[k] = true;
+    }
+    uint64_t rng = 99;
+    for (uint64_t k = N - 1; k > 0; k--) {
+        uint64_t j = rt_splitmix64(&rng) % (k + 1), x = order[k];
+        order[k] = order[j];
+        order[j] = x;
+    }
+    size_t start_capacity = total_capacity(m), next_delete = 0, steps = 0;
+    const size_t to_delete = N - N / 100;
+    rtmap_hiter it;
+    for (rtmap_mapiterinit(t, m, &it); it.key; rtmap_mapiternext(&it), steps++) {
+        uint64_t k = *(uint64_t *)it.key;
+        assert_true(k < N);
+        assert_true(md.present[k]);
+        assert_int_equal(*(uint64_t *)it.elem, md.value[k]);
+        assert_int_equal(++produced[k], 1);
+        /* Delete ahead of the walk (and sometimes the current key) ... */
+        for (int i = 0; i < 150 && next_delete < to_delete; i++) {
+            uint64_t d = order[next_delete++];
+            del(t, m, &md, d);
+            original[d] = false;
+            produced[d] = 0;    /* a key put back is a new entry */
+        }
+        /* ... and put some deleted keys back with new elems. */
+        if (steps % 5 == 0 && next_delete > 0) {
+            uint64_t a = order[rt_splitmix64(&rng) % next_delete];
+            if (!md.present[a])
+                put(t, m, &md, a, a + steps);
+        }
+        if (steps % 4096 == 0)
+            RT_VERIFY(t, m);
+    }
+    assert_true(next_delete == to_delete);
+    size_t survivors = 0;
+    for (uint64_t k = 0; k < N; k++)
+        if (original[k]) {
+            assert_int_equal(produced[k], 1);
+            survivors++;
+        }
+    assert_int_equal(survivors, N / 100);
+    check_model(t, m, &md);
+    /* Tables were rebuilt smaller while the iterator held the old ones. */
+    assert_true(total_capacity(m) * 4 < start_capacity);
+    rtmap_mapfree(t, m);
+    free(order);
+    free(produced);
+    free(original);
+    model_free(&md);
+}
+
+/* ---- allocation failure ------------------------------------------------------ */
+
+static int oom_failures;
+
+/* Seeds and iteration starts from a counter, so every run of the workload makes
+   the same allocations up to the one that fails. */
+static uint64_t fixed_rand_state;
+static uint64_t fixed_rand(void *ctx)
+{
+    (void)ctx;
+    return rt_splitmix64(&fixed_rand_state);
+}
+
+/* Runs op; a failed attempt (only an insert can fail here) must leave the map as
+   the model says. Then the same op is retried until it succeeds. */
+#define ATTEMPT(t, m, md, op)                                                \
+    do {                                                                     \
+        for (;;) {                                                           \
+            volatile int kind_;                                              \
+            RT_TRY(kind_) { op; }                                            \
+            if (kind_ == -1)                                                 \
+                break;                                                       \
+            assert_int_equal(kind_, RTMAP_PANIC_OUT_OF_MEMORY);              \
+            oom_failures++;                                                  \
+            check_model((t), (m), (md));                                     \
+        }                                                                    \
+    } while (0)
+
+static void put_retrying(const rtmap_maptype *t, rtmap_hmap *m, model *md, uint64_t k, uint64_t v)
+{
+    ATTEMPT(t, m, md, put(t, m, md, k, v));
+}
+
+static rtmap_hmap *make_retrying(const rtmap_maptype *t)
+{
+    for (;;) {
+        rtmap_hmap *volatile m = NULL;
+        volatile int kind;
+        RT_TRY(kind) { m = rtmap_makemap(t, 0); }
+        if (kind == -1)
+            return m;
+        assert_int_equal(kind, RTMAP_PANIC_OUT_OF_MEMORY);
+    }
+}
+
+/* Grows to 3000, shrinks to 20, grows to 800 and shrinks to 0, with an iterator
+   live through part of it (so rebuilt tables go to the retired list). Returns the
+   number of allocations it made. */
+static long shrinking_workload(const rtmap_maptype *t, model *md, long fail_at)
+{
+    long before = rt_alloc.allocs;
+    fixed_rand_state = 1;
+    if (fail_at > 0)
+        rt_fail_allocation_after(fail_at);
+    rtmap_hmap *m = make_retrying(t);
+    for (uint64_t k = 0; k < 3000; k++)
+        put_retrying(t, m, md, k, k);
+    rtmap_hiter it;
+    rtmap_mapiterinit(t, m, &it);
+    for (uint64_t k = 0; k < 2980; k++) {
+        del(t, m, md, k);           /* a delete never fails; a failed shrink waits */
+        if (k % 3 == 0 && it.key)
+            rtmap_mapiternext(&it);
+        if (k == 1500)
+            rtmap_mapiterstop(&it);
+    }
+    check_model(t, m, md);
+    for (uint64_t k = 0; k < 800; k++)
+        put_retrying(t, m, md, k, k + 1);
+    for (uint64_t k = 0; k < md->n; k++)
+        if (md->present[k])
+            del(t, m, md, k);
+    check_model(t, m, md);
+    rtmap_mapfree(t, m);
+    return rt_alloc.allocs - before;
+}
+
+static void test_allocation_failure_everywhere(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    rt_use_test_allocator();
+    rtmap_set_rand(fixed_rand, NULL);
+    model md = model_new(3000);
+    long total = shrinking_workload(t, &md, 0);
+    assert_true(total > 40);
+    long absorbed = 0;
+    for (long k = 1; k <= total; k++) {
+        oom_failures = 0;
+        memset(md.present, 0, md.n);
+        md.count = 0;
+        shrinking_workload(t, &md, k);
+        /* Either an insert saw the failure, or a shrink did and waited. */
+        assert_int_equal(rt_alloc.failures, k);
+        absorbed += oom_failures == 0;
+        assert_int_equal(rt_alloc.live_blocks, 0);
+        assert_false(rt_alloc.bad_free);
+    }
+    assert_true(absorbed > 0);
+    model_free(&md);
+    rtmap_set_rand(NULL, NULL);
+    rt_use_heap_allocator();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_shrinks_by_halves),
+        cmocka_unit_test(test_hint_is_a_floor),
+        cmocka_unit_test(test_waves_do_not_oscillate),
+        cmocka_unit_test(test_random_waves_checked),
+        cmocka_unit_test(test_iterate_while_deleting_99_percent),
+        cmocka_unit_test(test_allocation_failure_everywhere),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
