@@ -64,6 +64,10 @@ def make_plots(out, samples, builds, mode):
                     f.write("%d %s\n" % (size, " ".join("%.6g" % row[b] if b in row else "NaN"
                                                         for b in builds)))
                 f.write("\n\n")
+        values = [v for c in configs.values() for row in c.values() for v in row.values() if v > 0]
+        # a family spanning orders of magnitude (MapClear, MapPopulate) is
+        # unreadable on a linear axis
+        log_y = bool(values) and max(values) / min(values) > 20
         cols = 2 if len(names) > 1 else 1
         rows = (len(names) + cols - 1) // cols
         lines = [
@@ -74,8 +78,8 @@ def make_plots(out, samples, builds, mode):
             "set logscale x 2",
             "set format x '2^{%L}'",
             "set xlabel 'map size (len)'",
-            "set ylabel 'ns/op'",
-            "set yrange [0:*]",
+            "set ylabel 'ns/op%s'" % (" (log scale)" if log_y else ""),
+            "set logscale y 10" if log_y else "set yrange [0:*]",
             "set key top left",
             "set grid",
         ]
