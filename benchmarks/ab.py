@@ -48,6 +48,9 @@ def parse_args():
                    "with 3 or fewer no difference can reach p < 0.05)")
     p.add_argument("--benchtime", help="passed to rtmap_bench: 50ms, 1s, 100x, ...")
     p.add_argument("--filter", help="passed to rtmap_bench: regular expression on benchmark names")
+    p.add_argument("-D", dest="meson_opts", action="append", default=[], metavar="OPTION=VALUE",
+                   help="another Meson option for both builds, e.g. -Dhash=fast (repeatable; the "
+                        "builds then go to build-ab/<options>/)")
     p.add_argument("--jobs", type=int, default=2, help="compile jobs (default 2)")
     p.add_argument("--build-root", default=os.path.join(ROOT, "build-ab"),
                    help="where the two build directories go (default build-ab/)")
@@ -199,7 +202,11 @@ def main():
     for name, swissmap in BUILDS:
         t0 = time.monotonic()
         log = os.path.join(out, "build-%s.log" % name)
-        exe, what = build(name, swissmap, args.build_root, args.jobs, log)
+        root = args.build_root
+        if args.meson_opts:
+            root = os.path.join(root, "_".join(o.replace("=", "-") for o in args.meson_opts))
+        exe, what = build(name, swissmap, root, args.jobs, log,
+                          extra_opts=["-D" + o for o in args.meson_opts])
         if exe:
             exes[name] = exe
             say("ab: built %s (-Dswissmap=%s) in %.0fs" % (name, swissmap, time.monotonic() - t0))
@@ -244,8 +251,9 @@ def main():
     samples = {name: benchstats.collect(res) for name, res in results.items()}
     machine = machine_description()
     pinned = ("pinned to CPU %s" % pin[-1]) if pin else ("pinned" if preexec else "not pinned")
-    title = ("rtmap A/B, %s mode: %d rounds per build, alternating, %s; delta = swiss vs noswiss; "
-             "* = significant (two-sided Mann-Whitney U, p < 0.05), ~ = not" % (mode, rounds, pinned))
+    title = ("rtmap A/B, %s mode%s: %d rounds per build, alternating, %s; delta = swiss vs noswiss; "
+             "* = significant (two-sided Mann-Whitney U, p < 0.05), ~ = not"
+             % (mode, "".join(" -D" + o for o in args.meson_opts), rounds, pinned))
     text_parts, md_parts = [title, "machine: " + machine], ["# " + title, "", "machine: " + machine]
     for name, what in failed.items():
         note = "%s: BUILD FAILED (%s), see build-%s.log" % (name, what, name)
