@@ -92,7 +92,7 @@ int main(int argc, char **argv)
        demonstration short, since this is the quadratic case. */
     size_t few = n < 20000 ? n : 20000;
     double krnd, kcrf;
-    compare(mt, random, crafted, few, 1, &known, &krnd, &kcrf);
+    compare(mt, random, crafted, few, rounds, &known, &krnd, &kcrf);
     printf("known seed (no defence, %zu keys): random keys %7.1f ns/insert, crafted %7.1f ns/insert, ratio %.2fx\n",
            few, krnd, kcrf, kcrf / krnd);
     free(crafted);
