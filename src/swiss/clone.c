@@ -111,7 +111,9 @@ rtmap_hmap *rtmap_mapclone(const rtmap_maptype *t, rtmap_hmap *h)
     m->global_depth = h->global_depth;
     m->global_shift = h->global_shift;
     m->tombstone_possible = h->tombstone_possible;
+    m->hint_depth = h->hint_depth;
     m->hint_capacity = h->hint_capacity;
+    m->full_depth_tables = h->full_depth_tables;
     atomic_init(&m->live_iters, 0);
     if (h->dir_ptr && !clone_into(t, m, h)) {
         swiss_free_storage(t, m);

@@ -1,12 +1,22 @@
 /* Iteration with Go's semantics while the map changes underneath.
  *
- * The walk starts at a random directory offset and a random slot offset. It keeps
- * the table it is walking even after that table was replaced by growth or split
- * (such a "stale" table keeps its contents and local depth), so no entry is
- * produced twice or skipped; a key read from a stale table (or from the old group
- * of a map that was small at init) is looked up again in the live map, which
- * gives its current elem and drops it if it was deleted. When the directory
- * doubles, the walk position is rescaled, because doubling keeps entry order.
+ * The walk covers the space of directory hash prefixes once, from a random start:
+ * the position is kept as a hash prefix of fixed width (IT_PREFIX_BITS, the top
+ * bits of hash >> 1), so growth, splits, merges and directory doubling or halving
+ * never invalidate it. At each position the walk takes the table the directory
+ * names there and walks its slots from a random offset. It keeps that table even
+ * after it was replaced by growth, split, shrink or merge (such a "stale" table
+ * keeps its contents and local depth), so no entry is produced twice or skipped; a
+ * key read from a stale table (or from the old group of a map that was small at
+ * init) is looked up again in the live map, which gives its current elem and
+ * drops it if it was deleted. The walk then moves past the prefixes that table
+ * covered when it was taken.
+ *
+ * A merge can make the table at the walk position cover prefixes already walked
+ * (its buddy's), or reach past the end of the walk. Such a table is walked with a
+ * filter: only keys whose hash prefix lies in the part not walked yet are produced.
+ * Merges while an iterator is live are skipped for key types with NaN-like keys,
+ * whose hash is random (shrink.c), so the filter is exact.
  * A clear ends the iteration (nothing from before it may be produced).
  *
  * The iterator counts as live (holding retired storage alive) from init on a
@@ -14,12 +24,24 @@
 #include "swiss.h"
 
 enum {
-    IT_TYPE, IT_MAP, IT_ENTRY_OFFSET, IT_DIR_OFFSET, IT_CLEAR_SEQ, IT_STATE,
-    IT_DIR_IDX, IT_TAB, IT_ENTRY_IDX, IT_UNUSED
+    IT_TYPE, IT_MAP, IT_ENTRY_OFFSET, IT_START, IT_CLEAR_SEQ, IT_STATE,
+    IT_WALKED, IT_TAB, IT_ENTRY_IDX, IT_PIECE, IT_WORDS
 };
-#define IT_DEPTH_MASK ((uintptr_t)0xFF)
-#define IT_LIVE ((uintptr_t)0x100)
-_Static_assert(IT_UNUSED < sizeof(((rtmap_hiter *)0)->priv) / sizeof(uintptr_t), "fits rtmap_hiter");
+#define IT_LIVE     ((uintptr_t)0x1)
+#define IT_SMALL    ((uintptr_t)0x2)   /* walking the group of a map small at init */
+#define IT_FILTERED ((uintptr_t)0x4)   /* the table is walked for part of its prefixes */
+_Static_assert(IT_WORDS <= sizeof(((rtmap_hiter *)0)->priv) / sizeof(uintptr_t), "fits rtmap_hiter");
+
+/* Walk positions: prefixes of IT_PREFIX_BITS bits, the whole walk IT_SPACE long
+   (representable, so "walked everything" is a value). A directory never has more
+   entries than an address space holds, so its depth is at most IT_PREFIX_BITS. */
+#define IT_PREFIX_BITS (sizeof(uintptr_t) * 8 - 1)
+#define IT_SPACE ((uintptr_t)1 << IT_PREFIX_BITS)
+
+static uintptr_t hash_prefix(uint64_t hash)
+{
+    return (uintptr_t)((hash >> 1) >> (63 - IT_PREFIX_BITS));
+}
 
 static void finish(rtmap_hiter *it)
 {
@@ -45,12 +67,16 @@ void rtmap_mapiterinit(const rtmap_maptype *t, rtmap_hmap *h, rtmap_hiter *it)
         return;
     it->priv[IT_MAP] = (uintptr_t)h;
     it->priv[IT_ENTRY_OFFSET] = (uintptr_t)rtmap_rand();
-    it->priv[IT_DIR_OFFSET] = (uintptr_t)rtmap_rand();
+    uintptr_t start = (uintptr_t)rtmap_rand() & (IT_SPACE - 1);
     it->priv[IT_CLEAR_SEQ] = (uintptr_t)h->clear_seq;
-    it->priv[IT_STATE] = h->global_depth | IT_LIVE;
+    it->priv[IT_STATE] = IT_LIVE;
     if (h->dir_len == 0) {
-        it->priv[IT_DIR_IDX] = (uintptr_t)(intptr_t)-1;
+        it->priv[IT_STATE] |= IT_SMALL;
         it->priv[IT_TAB] = (uintptr_t)h->dir_ptr;
+    } else {
+        /* Start on the first prefix of the table there, so that it is walked whole. */
+        unsigned shift = (unsigned)(IT_PREFIX_BITS - h->global_depth);
+        it->priv[IT_START] = (uintptr_t)swiss_dir_at(h, start >> shift)->index << shift;
     }
     atomic_fetch_add_explicit(&h->live_iters, 1, memory_order_relaxed);
     rtmap_mapiternext(it);
@@ -60,9 +86,9 @@ void rtmap_mapiterinit(const rtmap_maptype *t, rtmap_hmap *h, rtmap_hiter *it)
    was deleted. Keys unequal to themselves (NaN) cannot be looked up, deleted or
    updated, so their old copy is still the entry. */
 static bool resolve_grown(const rtmap_maptype *t, const rtmap_hmap *m, uint8_t *old_slot,
-                          void **key, void **elem)
+                          uint64_t hash, void **key, void **elem)
 {
-    uint8_t *cur = swiss_find_slot(t, m, *key, swiss_hash_stored_key(t, m, *key), NULL);
+    uint8_t *cur = swiss_find_slot(t, m, *key, hash, NULL);
     if (cur) {
         *key = swiss_slot_key(t, cur);
         *elem = swiss_slot_elem(t, cur);
@@ -86,7 +112,7 @@ static void next_small(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter 
         uint8_t *slot = swiss_slot(t, g, k);
         void *key = swiss_slot_key(t, slot), *elem;
         if (m->dir_len > 0) {
-            if (!resolve_grown(t, m, slot, &key, &elem))
+            if (!resolve_grown(t, m, slot, swiss_hash_stored_key(t, m, key), &key, &elem))
                 continue;
         } else {
             elem = swiss_slot_elem(t, slot);
@@ -101,26 +127,25 @@ static void next_small(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter 
 
 static void next_tables(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter *it)
 {
-    uintptr_t seen_depth = it->priv[IT_STATE] & IT_DEPTH_MASK;
-    uintptr_t dir_idx = it->priv[IT_DIR_IDX];
-    uintptr_t dir_offset = it->priv[IT_DIR_OFFSET];
-    if (seen_depth != m->global_depth) {
-        unsigned orders = (unsigned)(m->global_depth - seen_depth);
-        dir_idx <<= orders;
-        dir_offset <<= orders;
-        it->priv[IT_STATE] = (it->priv[IT_STATE] & ~IT_DEPTH_MASK) | m->global_depth;
-    }
+    uintptr_t start = it->priv[IT_START], walked = it->priv[IT_WALKED];
+    uintptr_t piece = it->priv[IT_PIECE], state = it->priv[IT_STATE];
     swiss_table *tab = (swiss_table *)it->priv[IT_TAB];
     uint64_t entry_idx = it->priv[IT_ENTRY_IDX];
     uint64_t entry_offset = it->priv[IT_ENTRY_OFFSET];
-    while (dir_idx < m->dir_len) {
+    unsigned shift = (unsigned)(IT_PREFIX_BITS - m->global_depth);
+    while (walked < IT_SPACE) {
+        uintptr_t at = (start + walked) & (IT_SPACE - 1);
         if (!tab) {
-            size_t d = (dir_idx + dir_offset) & (m->dir_len - 1);
-            tab = swiss_dir_at(m, d);
-            /* The random start may fall inside a table's run: move the offset so
-               the walk starts on the run's first entry (later runs are aligned). */
-            if ((size_t)tab->index != d)
-                dir_offset -= d - (size_t)tab->index;
+            tab = swiss_dir_at(m, at >> shift);
+            uintptr_t first = (uintptr_t)tab->index << shift;
+            uintptr_t span = (uintptr_t)1 << (IT_PREFIX_BITS - tab->local_depth);
+            /* The table may begin before the walk position (a merge joined it with
+               prefixes already walked) or reach past the end of the walk. */
+            piece = first + span - at;
+            if (piece > IT_SPACE - walked)
+                piece = IT_SPACE - walked;
+            state = (at != first || piece != span) ? state | IT_FILTERED : state & ~IT_FILTERED;
+            entry_idx = 0;
         }
         uint64_t mask = tab->capacity - 1u;
         while (entry_idx <= mask) {
@@ -137,30 +162,32 @@ static void next_tables(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter
             if (entry_idx > mask)
                 break;          /* wrapped into the part of the first group already seen */
             uint8_t *slot = swiss_slot(t, g, j);
-            void *key = swiss_slot_key(t, slot), *elem;
-            if (tab->index == -1) {
-                if (!resolve_grown(t, m, slot, &key, &elem)) {
+            void *key = swiss_slot_key(t, slot), *elem = swiss_slot_elem(t, slot);
+            bool stale = tab->index == -1;
+            if (stale || (state & IT_FILTERED)) {
+                uint64_t hash = swiss_hash_stored_key(t, m, key);
+                if (((state & IT_FILTERED) && ((hash_prefix(hash) - at) & (IT_SPACE - 1)) >= piece) ||
+                    (stale && !resolve_grown(t, m, slot, hash, &key, &elem))) {
                     entry_idx++;
                     continue;
                 }
-            } else {
-                elem = swiss_slot_elem(t, slot);
             }
             it->priv[IT_ENTRY_IDX] = (uintptr_t)(entry_idx + 1);
-            it->priv[IT_DIR_IDX] = dir_idx;
-            it->priv[IT_DIR_OFFSET] = dir_offset;
+            it->priv[IT_WALKED] = walked;
+            it->priv[IT_PIECE] = piece;
+            it->priv[IT_STATE] = state;
             it->priv[IT_TAB] = (uintptr_t)tab;
             it->key = key;
             it->elem = elem;
             return;
         }
-        /* The stale table's own depth: skips its duplicates, or both halves of a
-           table that was split after the walk started on it. */
-        dir_idx += (uintptr_t)1 << (m->global_depth - tab->local_depth);
+        /* Past what the table covered when it was taken: for a stale table that
+           skips the tables that replaced it, which hold nothing new for this walk. */
+        walked += piece;
         tab = NULL;
         entry_idx = 0;
     }
-    it->priv[IT_DIR_IDX] = dir_idx;
+    it->priv[IT_WALKED] = walked;
     finish(it);
 }
 
@@ -178,14 +205,13 @@ void rtmap_mapiternext(rtmap_hiter *it)
         return;
     }
     const rtmap_maptype *t = (const rtmap_maptype *)it->priv[IT_TYPE];
-    if ((intptr_t)it->priv[IT_DIR_IDX] < 0) {
+    if (it->priv[IT_STATE] & IT_SMALL) {
         next_small(t, m, it);
         return;
     }
-    /* Fast path: the next slot of a live table, unchanged depth, is full. */
+    /* Fast path: the next slot of a live table walked whole is full. */
     swiss_table *tab = (swiss_table *)it->priv[IT_TAB];
-    if (RTMAP_LIKELY(tab != NULL) && tab->index != -1 &&
-        (it->priv[IT_STATE] & IT_DEPTH_MASK) == m->global_depth) {
+    if (RTMAP_LIKELY(tab != NULL) && tab->index != -1 && !(it->priv[IT_STATE] & IT_FILTERED)) {
         uint64_t entry_idx = it->priv[IT_ENTRY_IDX];
         uint64_t mask = tab->capacity - 1u;
         if (entry_idx <= mask) {

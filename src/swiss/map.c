@@ -236,6 +236,7 @@ static bool presize(const rtmap_maptype *t, rtmap_hmap *m, uint64_t hint)
         capacity = SWISS_MAX_TABLE_CAPACITY;
     uint8_t depth = (uint8_t)__builtin_ctzll(dir_size);
     /* The map was sized on purpose: shrinking stops at this size. */
+    m->hint_depth = depth;
     m->hint_capacity = (uint16_t)capacity;
 
     swiss_table **dir = swiss_dir_alloc(m, (size_t)dir_size);
@@ -252,6 +253,7 @@ static bool presize(const rtmap_maptype *t, rtmap_hmap *m, uint64_t hint)
     }
     m->global_depth = depth;
     m->global_shift = (uint8_t)(63 - depth);
+    m->full_depth_tables = (size_t)dir_size;
     return true;
 }
 
@@ -351,6 +353,7 @@ bool swiss_grow_to_table(const rtmap_maptype *t, rtmap_hmap *m)
     m->dir_len = 1;
     m->global_depth = 0;
     m->global_shift = 63;
+    m->full_depth_tables = 1;
     /* An iterator that started on the small map keeps reading the old group. */
     swiss_retire(m, small, t->bucketsize);
     return true;

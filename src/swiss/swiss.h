@@ -45,7 +45,9 @@ struct rtmap_hmap {
     uint8_t   global_shift;       /* 63 - global_depth: index = (hash >> 1) >> shift */
     uint8_t   writing;            /* XOR-toggled by every write (misuse tripwire) */
     bool      tombstone_possible; /* false: no table holds a deleted slot */
-    uint16_t  hint_capacity;      /* presize's floor: no table shrinks below it */
+    uint8_t   hint_depth;         /* presize's floors: no merge or halving below this */
+    uint16_t  hint_capacity;      /* depth, no table shrinks below this capacity */
+    size_t    full_depth_tables;  /* tables whose local depth is global_depth */
     uint64_t  clear_seq;          /* bumped by every effective clear */
     swiss_retired *retired;       /* freed when no iterator is live */
     size_t    retired_len, retired_cap;
@@ -125,13 +127,20 @@ RTMAP_INLINE uint16_t swiss_capacity_floor(const rtmap_hmap *m)
     return m->hint_capacity > SWISS_MIN_TABLE_CAPACITY ? m->hint_capacity
                                                        : (uint16_t)SWISS_MIN_TABLE_CAPACITY;
 }
-/* The shrink threshold of a table just filled by a rebuild: a table that may shrink
-   does so once it holds less than a quarter of its max growth and less than half of
-   what it was built with (0: it may not, so no delete leaves the fast path). The
-   second bound keeps a table that grew because of tombstones, and so is sparse from
-   the start, from shrinking at once: every rebuild is paid for by deletes. */
+/* The shrink threshold of a table just filled by a rebuild: below it a delete tries
+   to merge or shrink the table (0: it may do neither, so no delete leaves the fast
+   path). A table that may merge tries below half of what a full table holds at
+   7/16 load: two buddies that fit one table together cannot both be above it, so a
+   delete in the smaller one merges them. A table that may only shrink tries below a
+   quarter of its max growth and below half of what it was built with; the second
+   bound keeps a table that grew because of tombstones (sparse from the start) from
+   shrinking at once, so every rebuild is paid for by deletes. */
+#define SWISS_MERGE_THRESHOLD (SWISS_MAX_TABLE_CAPACITY / 8u * SWISS_MAX_AVG_GROUP_LOAD / 4u)
+_Static_assert(SWISS_MERGE_THRESHOLD <= UINT8_MAX, "fits swiss_table.shrink_below");
 RTMAP_INLINE uint8_t swiss_shrink_threshold(const rtmap_hmap *m, const swiss_table *tab)
 {
+    if (tab->local_depth > m->hint_depth)
+        return (uint8_t)SWISS_MERGE_THRESHOLD;
     if (tab->capacity <= swiss_capacity_floor(m))
         return 0;
     unsigned quarter = swiss_max_growth(tab->capacity) / 4u, half_built = tab->used / 2u;
@@ -210,8 +219,9 @@ bool swiss_table_prune_tombstones(const rtmap_maptype *t, rtmap_hmap *m, swiss_t
 uint64_t swiss_hash_stored_key(const rtmap_maptype *t, const rtmap_hmap *m, const void *key);
 
 /* ---- shrinking (shrink.c) ------------------------------------------------------------- */
-/* A delete left tab->used below tab->shrink_below: rebuilds it smaller. Never
-   fails: when an allocation fails the step is simply not taken. */
+/* A delete left tab->used below tab->shrink_below: merges tab with its buddy or
+   rebuilds it smaller. Never fails: when an allocation fails the step is simply
+   not taken. */
 RTMAP_NOINLINE __attribute__((cold))
 void swiss_table_shrink(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
 

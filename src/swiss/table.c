@@ -121,8 +121,12 @@ static bool split(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
     swiss_rehash_into(t, m, tab, left, right, UINT64_C(1) << (63 - tab->local_depth));
     left->shrink_below = swiss_shrink_threshold(m, left);
     right->shrink_below = swiss_shrink_threshold(m, right);
-    if (doubling)
+    if (doubling) {
         swiss_dir_double(m, new_dir);
+        m->full_depth_tables = 0;   /* every older table is now below the new depth */
+    }
+    if (depth == m->global_depth)
+        m->full_depth_tables += 2;
     left->index = tab->index;
     right->index = left->index + ((intptr_t)1 << (m->global_depth - depth));
     swiss_dir_install(m, left);

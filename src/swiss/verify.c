@@ -83,8 +83,13 @@ static bool check_table(const rtmap_maptype *t, const rtmap_hmap *m, const swiss
     if (tab->capacity < swiss_capacity_floor(m))
         return fail(why, len, "table at %zu: capacity %u below the floor %u", at, tab->capacity,
                     swiss_capacity_floor(m));
-    if (tab->shrink_below > swiss_max_growth(tab->capacity) / 4 ||
-        (tab->shrink_below && tab->capacity <= swiss_capacity_floor(m)))
+    if (tab->local_depth < m->hint_depth)
+        return fail(why, len, "table at %zu: local depth %u below the hint's %u", at,
+                    tab->local_depth, m->hint_depth);
+    bool can_merge = tab->local_depth > m->hint_depth;
+    if (can_merge ? tab->shrink_below != SWISS_MERGE_THRESHOLD
+                  : tab->shrink_below > swiss_max_growth(tab->capacity) / 4 ||
+                        (tab->shrink_below && tab->capacity <= swiss_capacity_floor(m)))
         return fail(why, len, "table at %zu: shrink threshold %u for capacity %u (floor %u)", at,
                     tab->shrink_below, tab->capacity, swiss_capacity_floor(m));
     if (tab->group_mask != tab->capacity / SWISS_GROUP_SLOTS - 1u)
@@ -139,7 +144,10 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
         return fail(why, len, "dir_len %zu for global depth %u", m->dir_len, m->global_depth);
     if (m->global_shift != 63 - m->global_depth)
         return fail(why, len, "global shift %u for depth %u", m->global_shift, m->global_depth);
+    if (m->global_depth < m->hint_depth)
+        return fail(why, len, "global depth %u below the hint's %u", m->global_depth, m->hint_depth);
     intptr_t total = 0;
+    size_t full_depth = 0;
     for (size_t i = 0; i < m->dir_len;) {
         const swiss_table *tab = swiss_dir_at(m, i);
         if (!tab)
@@ -157,9 +165,13 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
         if (!check_table(t, m, tab, i, why, len))
             return false;
         total += tab->used;
+        full_depth += tab->local_depth == m->global_depth;
         i += span;
     }
     if (total != m->used)
         return fail(why, len, "map used %ld, tables hold %ld", (long)m->used, (long)total);
+    if (full_depth != m->full_depth_tables)
+        return fail(why, len, "%zu tables at full depth, the count says %zu", full_depth,
+                    m->full_depth_tables);
     return true;
 }

@@ -1,5 +1,6 @@
 /* White-box tests of shrinking in the swiss map: tables rebuilt smaller after
- * deletes (never below the hint's size, never oscillating), the invariant checker
+ * deletes (never below the hint's size, never oscillating), buddies merged (also
+ * under a paused iterator, and not for NaN keys while iterating), the invariant checker
  * after every operation of random insert/delete waves, iteration while nearly
  * every entry is deleted, and allocation failure at every allocation of a
  * shrinking workload. */
@@ -305,6 +306,178 @@ static void test_iterate_while_deleting_99_percent(void **state)
     model_free(&md);
 }
 
+static swiss_table *table_of(const rtmap_maptype *t, const rtmap_hmap *m, uint64_t k)
+{
+    return swiss_dir_lookup(m, t->hasher(t->key, &k, m->seed));
+}
+
+/* Two buddies merge once a delete leaves one below its threshold and their entries
+   fit one table at 7/16 load; before that, the emptier one shrinks on its own. */
+static void test_buddies_merge_when_they_fit(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    model md = model_new(1000);
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    for (uint64_t k = 0; k < 1000; k++)
+        put(t, m, &md, k, k);
+    assert_int_equal(st_table_count(m), 2);
+    swiss_table *a = swiss_dir_at(m, 0), *b = swiss_dir_at(m, 1);
+    assert_int_equal(a->local_depth, 1);
+    assert_int_equal(b->local_depth, 1);
+    /* Empty the first table but for 10 entries: its buddy is too full to merge. */
+    for (uint64_t k = 0; k < 1000 && swiss_dir_at(m, 0)->used > 10; k++)
+        if (md.present[k] && table_of(t, m, k) == swiss_dir_at(m, 0)) {
+            del(t, m, &md, k);
+            RT_VERIFY(t, m);
+        }
+    assert_int_equal(st_table_count(m), 2);
+    assert_true(swiss_dir_at(m, 0)->capacity < 1024);          /* it shrank instead */
+    /* Now the second: they merge as soon as it is below its threshold. */
+    uint8_t threshold = swiss_dir_at(m, 1)->shrink_below;
+    assert_int_equal(threshold, swiss_max_growth(1024) / 4);
+    for (uint64_t k = 0; k < 1000 && st_table_count(m) == 2; k++)
+        if (md.present[k] && table_of(t, m, k) == swiss_dir_at(m, 1)) {
+            unsigned before = swiss_dir_at(m, 1)->used;
+            del(t, m, &md, k);
+            RT_VERIFY(t, m);
+            if (st_table_count(m) == 1)
+                assert_true(before - 1 < threshold && 2 * (md.count) <= swiss_max_growth(1024));
+        }
+    assert_int_equal(st_table_count(m), 1);
+    const swiss_table *merged = swiss_dir_at(m, 0);
+    assert_int_equal(merged->local_depth, 0);
+    assert_true(2u * merged->used <= swiss_max_growth(merged->capacity));
+    check_model(t, m, &md);
+    rtmap_mapfree(t, m);
+    model_free(&md);
+}
+
+/* Emptying a map of many tables merges them back into one. */
+static void test_emptied_map_merges_to_one_table(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    model md = model_new(20000);
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    for (uint64_t k = 0; k < md.n; k++)
+        put(t, m, &md, k, k);
+    assert_true(st_table_count(m) >= 16);
+    uint64_t rng = 3;
+    for (uint64_t k = 0; k < md.n; k++) {
+        uint64_t d = (k * 7919 + rt_splitmix64(&rng) % 2) % md.n;
+        if (md.present[d])
+            del(t, m, &md, d);
+    }
+    for (uint64_t k = 0; k < md.n; k++)
+        if (md.present[k])
+            del(t, m, &md, k);
+    RT_VERIFY(t, m);
+    assert_int_equal(st_table_count(m), 1);
+    assert_int_equal(swiss_dir_at(m, 0)->local_depth, 0);
+    assert_int_equal(swiss_dir_at(m, 0)->capacity, SWISS_MIN_TABLE_CAPACITY);
+    rtmap_mapfree(t, m);
+    model_free(&md);
+}
+
+/* An iterator paused anywhere while nearly everything is deleted (tables merge
+   under it, joining walked and unwalked parts) still produces every survivor once
+   and nothing twice. */
+static void test_merges_under_a_paused_iterator(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    uint64_t rng = 11;
+    for (int trial = 0; trial < 60; trial++) {
+        size_t n = trial % 3 == 0 ? 1000 : trial % 3 == 1 ? 2000 : 7000;
+        model md = model_new(n);
+        rtmap_hmap *m = rtmap_makemap(t, 0);
+        for (uint64_t k = 0; k < n; k++)
+            put(t, m, &md, k, k);
+        size_t tables = st_table_count(m);
+        uint8_t *produced = calloc(n, 1);
+        assert_non_null(produced);
+        size_t stop = rt_splitmix64(&rng) % n;
+        rtmap_hiter it;
+        rtmap_mapiterinit(t, m, &it);
+        for (size_t i = 0; i < stop; i++, rtmap_mapiternext(&it)) {
+            assert_non_null(it.key);
+            assert_int_equal(++produced[*(uint64_t *)it.key], 1);
+        }
+        /* The entry the iterator stands on was produced before the deletes. */
+        assert_int_equal(++produced[*(uint64_t *)it.key], 1);
+        for (uint64_t k = 0; k < n; k++)
+            if (k % 50 != 0)
+                del(t, m, &md, k);
+        RT_VERIFY(t, m);
+        assert_true(st_table_count(m) < tables);
+        for (rtmap_mapiternext(&it); it.key; rtmap_mapiternext(&it)) {
+            uint64_t k = *(uint64_t *)it.key;
+            assert_true(md.present[k]);
+            assert_int_equal(++produced[k], 1);
+        }
+        for (uint64_t k = 0; k < n; k += 50)
+            assert_int_equal(produced[k], 1);
+        free(produced);
+        rtmap_mapfree(t, m);
+        model_free(&md);
+    }
+}
+
+/* Keys with random hashes (NaN) cannot be filtered by hash: such maps do not
+   merge while an iterator is live, and merge once it ends. Every NaN is produced
+   once. */
+static void test_nan_keys_merge_only_without_iterators(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = st_map_type(&rtmap_type_float64, &rtmap_type_uint64);
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    enum { N = 3000, NANS = 40 };
+    for (unsigned i = 0; i < N; i++) {
+        double k = i;
+        *(uint64_t *)rtmap_mapassign(t, m, &k) = i;
+    }
+    double nan = __builtin_nan("");
+    for (unsigned i = 0; i < NANS; i++)
+        *(uint64_t *)rtmap_mapassign(t, m, &nan) = N + i;
+    size_t tables = st_table_count(m);
+    assert_true(tables >= 4);
+    bool seen[N + NANS] = { false };
+    rtmap_hiter it;
+    rtmap_mapiterinit(t, m, &it);
+    unsigned produced = 0;
+    uint64_t first = *(uint64_t *)it.elem;        /* produced before the deletes */
+    if (first >= N) {
+        seen[first] = true;
+        produced++;
+    }
+    for (unsigned i = 0; i < N; i++) {
+        double k = i;
+        rtmap_mapdelete(t, m, &k);
+    }
+    RT_VERIFY(t, m);
+    assert_int_equal(st_table_count(m), tables);     /* shrunk, not merged */
+    for (rtmap_mapiternext(&it); it.key; rtmap_mapiternext(&it)) {
+        uint64_t v = *(uint64_t *)it.elem;
+        assert_true(v >= N);                          /* only NaNs are left */
+        assert_false(seen[v]);
+        seen[v] = true;
+        produced++;
+    }
+    assert_int_equal(produced, NANS);
+    /* No iterator now: a delete below the threshold merges. A NaN cannot be
+       deleted, so a key is put and deleted where the tables are small. */
+    for (unsigned i = 0; i < 64; i++) {
+        double k = N + i;
+        *(uint64_t *)rtmap_mapassign(t, m, &k) = i;
+        rtmap_mapdelete(t, m, &k);
+    }
+    RT_VERIFY(t, m);
+    assert_true(st_table_count(m) < tables);
+    assert_int_equal(rtmap_maplen(m), NANS);
+    rtmap_mapfree(t, m);
+}
+
 /* ---- allocation failure ------------------------------------------------------ */
 
 static int oom_failures;
@@ -417,6 +590,10 @@ int main(void)
         cmocka_unit_test(test_waves_do_not_oscillate),
         cmocka_unit_test(test_random_waves_checked),
         cmocka_unit_test(test_iterate_while_deleting_99_percent),
+        cmocka_unit_test(test_buddies_merge_when_they_fit),
+        cmocka_unit_test(test_emptied_map_merges_to_one_table),
+        cmocka_unit_test(test_merges_under_a_paused_iterator),
+        cmocka_unit_test(test_nan_keys_merge_only_without_iterators),
         cmocka_unit_test(test_allocation_failure_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
