@@ -1,7 +1,8 @@
 /* The extendible-hashing directory: 2^global_depth entries indexed by the top hash
  * bits. A table of local depth d owns the 2^(global_depth - d) consecutive entries
- * starting at its index. The directory only ever doubles; an old directory is never
- * read by iterators (they look tables up afresh), so it is freed at once. */
+ * starting at its index. The directory doubles when a table of full depth splits and
+ * halves when merges leave no table at full depth; an old directory is never read by
+ * iterators (they look tables up afresh), so it is freed at once. */
 #include "swiss.h"
 
 swiss_table **swiss_dir_alloc(rtmap_hmap *m, size_t len)
@@ -44,4 +45,30 @@ void swiss_dir_double(rtmap_hmap *m, swiss_table **new_dir)
     m->global_depth++;
     m->global_shift--;
     swiss_dir_free(m, old, len);
+}
+
+void swiss_dir_halve(rtmap_hmap *m, swiss_table **new_dir)
+{
+    swiss_table **old = m->dir_ptr;
+    size_t len = m->dir_len / 2;
+    size_t full_depth = 0;
+    uint8_t depth = (uint8_t)(m->global_depth - 1);
+    for (size_t i = 0; i < len; i++) {
+        swiss_table *tab = old[2 * i];
+        /* Every run is even-aligned and at least two entries long. Renumbered at
+           its first entry; the new index i is below every later old index 2j of
+           the run, so it cannot match again. */
+        if (tab->index == 2 * (intptr_t)i) {
+            tab->index = (intptr_t)i;
+            if (tab->local_depth == depth)
+                full_depth++;
+        }
+        new_dir[i] = tab;
+    }
+    m->dir_ptr = new_dir;
+    m->dir_len = len;
+    m->global_depth = depth;
+    m->global_shift++;
+    m->full_depth_tables = full_depth;
+    swiss_dir_free(m, old, 2 * len);
 }

@@ -1,7 +1,8 @@
 /* Giving memory back: after a delete leaves a table below its shrink threshold
  * (swiss_shrink_threshold), the table is merged with its buddy (the table whose
  * directory run differs only in the last of its local-depth bits) when their
- * entries fit one table at 7/16 load, or else rebuilt smaller.
+ * entries fit one table at 7/16 load, or else rebuilt smaller; after a merge the
+ * directory halves while no table needs its full depth.
  *
  * Each step rebuilds like growth does: new storage is allocated first, entries are
  * rehashed into it, the directory is pointed at it, and the replaced tables become
@@ -78,8 +79,22 @@ static void rebuild_smaller(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *
     swiss_table_retire(t, m, tab);
 }
 
+/* Old directories are never read by iterators (they keep hash prefixes, not
+   directory indexes), so halving is safe under a live one and frees at once. */
+static void halve_directory(rtmap_hmap *m)
+{
+    while (m->full_depth_tables == 0 && m->global_depth > m->hint_depth) {
+        swiss_table **dir = swiss_dir_alloc(m, m->dir_len / 2);
+        if (!dir)
+            return;
+        swiss_dir_halve(m, dir);
+    }
+}
+
 void swiss_table_shrink(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 {
     if (!merge_with_buddy(t, m, tab))
         rebuild_smaller(t, m, tab);
+    /* Also after other steps: a halving that failed to allocate is retried. */
+    halve_directory(m);
 }

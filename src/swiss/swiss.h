@@ -220,8 +220,8 @@ uint64_t swiss_hash_stored_key(const rtmap_maptype *t, const rtmap_hmap *m, cons
 
 /* ---- shrinking (shrink.c) ------------------------------------------------------------- */
 /* A delete left tab->used below tab->shrink_below: merges tab with its buddy or
-   rebuilds it smaller. Never fails: when an allocation fails the step is simply
-   not taken. */
+   rebuilds it smaller, then halves the directory while no table needs its depth.
+   Never fails: when an allocation fails the step is simply not taken. */
 RTMAP_NOINLINE __attribute__((cold))
 void swiss_table_shrink(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
 
@@ -230,6 +230,9 @@ void swiss_table_shrink(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 void swiss_dir_install(rtmap_hmap *m, swiss_table *tab);
 /* Doubles the directory into new_dir (2 * dir_len entries, already allocated). */
 void swiss_dir_double(rtmap_hmap *m, swiss_table **new_dir);
+/* Halves the directory into new_dir (dir_len / 2 entries, already allocated); every
+   local depth must be below the global depth. */
+void swiss_dir_halve(rtmap_hmap *m, swiss_table **new_dir);
 void swiss_dir_free(rtmap_hmap *m, void *dir, size_t len);
 swiss_table **swiss_dir_alloc(rtmap_hmap *m, size_t len);
 

@@ -1,6 +1,7 @@
 /* White-box tests of shrinking in the swiss map: tables rebuilt smaller after
- * deletes (never below the hint's size, never oscillating), buddies merged (also
- * under a paused iterator, and not for NaN keys while iterating), the invariant checker
+ * deletes (never below the hint's size, never oscillating), buddies merged and the
+ * directory halved (also under a paused iterator; not for NaN keys while
+ * iterating), memory after deleting 99% of a large map, the invariant checker
  * after every operation of random insert/delete waves, iteration while nearly
  * every entry is deleted, and allocation failure at every allocation of a
  * shrinking workload. */
@@ -132,7 +133,7 @@ static void test_hint_is_a_floor(void **state)
     for (size_t h = 0; h < sizeof hints / sizeof *hints; h++) {
         model md = model_new(4 * (size_t)hints[h] + 2000);
         rtmap_hmap *m = rtmap_makemap(t, hints[h]);
-        size_t hinted = total_capacity(m), tables = st_table_count(m);
+        size_t hinted = total_capacity(m), tables = st_table_count(m), dir_len = m->dir_len;
         uint16_t table_capacity = swiss_dir_at(m, 0)->capacity;
         for (uint64_t k = 0; k < md.n; k++)
             put(t, m, &md, k, k);
@@ -142,6 +143,7 @@ static void test_hint_is_a_floor(void **state)
         RT_VERIFY(t, m);
         assert_true(total_capacity(m) >= hinted);
         assert_true(st_table_count(m) >= tables);
+        assert_true(m->dir_len >= dir_len);
         const swiss_table *last = NULL;
         for (size_t i = 0; i < m->dir_len; i++) {
             const swiss_table *tab = swiss_dir_at(m, i);
@@ -376,6 +378,8 @@ static void test_emptied_map_merges_to_one_table(void **state)
     assert_int_equal(st_table_count(m), 1);
     assert_int_equal(swiss_dir_at(m, 0)->local_depth, 0);
     assert_int_equal(swiss_dir_at(m, 0)->capacity, SWISS_MIN_TABLE_CAPACITY);
+    assert_int_equal(m->global_depth, 0);                   /* the directory halved back */
+    assert_int_equal(m->dir_len, 1);
     rtmap_mapfree(t, m);
     model_free(&md);
 }
@@ -394,7 +398,7 @@ static void test_merges_under_a_paused_iterator(void **state)
         rtmap_hmap *m = rtmap_makemap(t, 0);
         for (uint64_t k = 0; k < n; k++)
             put(t, m, &md, k, k);
-        size_t tables = st_table_count(m);
+        size_t tables = st_table_count(m), dir_len = m->dir_len;
         uint8_t *produced = calloc(n, 1);
         assert_non_null(produced);
         size_t stop = rt_splitmix64(&rng) % n;
@@ -411,6 +415,7 @@ static void test_merges_under_a_paused_iterator(void **state)
                 del(t, m, &md, k);
         RT_VERIFY(t, m);
         assert_true(st_table_count(m) < tables);
+        assert_true(m->dir_len < dir_len);        /* the directory halved under it */
         for (rtmap_mapiternext(&it); it.key; rtmap_mapiternext(&it)) {
             uint64_t k = *(uint64_t *)it.key;
             assert_true(md.present[k]);
@@ -476,6 +481,38 @@ static void test_nan_keys_merge_only_without_iterators(void **state)
     assert_true(st_table_count(m) < tables);
     assert_int_equal(rtmap_maplen(m), NANS);
     rtmap_mapfree(t, m);
+}
+
+/* Memory comes back: after deleting all but 1% of many entries, the map holds at
+   most 5% of its peak (counted by the test allocator). */
+static void test_memory_after_deleting_99_percent(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    enum { N = 300000 };            /* keeps the test short under AddressSanitizer */
+#else
+    enum { N = 1000000 };
+#endif
+    const rtmap_maptype *t = u64map();
+    rt_use_test_allocator();
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    for (uint64_t k = 0; k < N; k++)
+        *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+    size_t peak = rt_alloc.peak_bytes, tables = st_table_count(m), dir_len = m->dir_len;
+    for (uint64_t k = 0; k < N; k++)
+        if (k % 100 != 0)
+            rtmap_mapdelete_fast64(t, m, k);
+    RT_VERIFY(t, m);
+    assert_int_equal(rtmap_maplen(m), N / 100);
+    for (uint64_t k = 0; k < N; k += 100)
+        assert_int_equal(*(uint64_t *)rtmap_mapaccess1_fast64(t, m, k), k);
+    print_message("%d entries: peak %zu bytes in %zu tables (directory %zu); 1%% left: %zu bytes "
+                  "in %zu tables (directory %zu)\n", N, peak, tables, dir_len,
+                  rt_alloc.live_bytes, st_table_count(m), m->dir_len);
+    assert_true(rt_alloc.live_bytes * 20 <= peak);
+    rtmap_mapfree(t, m);
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    rt_use_heap_allocator();
 }
 
 /* ---- allocation failure ------------------------------------------------------ */
@@ -594,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_emptied_map_merges_to_one_table),
         cmocka_unit_test(test_merges_under_a_paused_iterator),
         cmocka_unit_test(test_nan_keys_merge_only_without_iterators),
+        cmocka_unit_test(test_memory_after_deleting_99_percent),
         cmocka_unit_test(test_allocation_failure_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
