@@ -483,6 +483,56 @@ static void test_nan_keys_merge_only_without_iterators(void **state)
     rtmap_mapfree(t, m);
 }
 
+/* Indirect keys and elems (blocks of their own) while tables shrink and merge
+   under an iterator: the retired tables and the deleted entries' blocks stay
+   readable until the iterator ends (AddressSanitizer checks the reads), and the
+   walk still produces every survivor once. */
+static void test_indirect_entries_under_iterator(void **state)
+{
+    (void)state;
+    const rtmap_type *big = st_bytes_type(200);
+    const rtmap_maptype *t = st_map_type(big, big);
+    assert_true(t->flags & RTMAP_INDIRECT_KEY);
+    assert_true(t->flags & RTMAP_INDIRECT_ELEM);
+    enum { N = 3000 };
+    rt_use_test_allocator();
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    uint8_t key[200] = { 0 }, *produced = calloc(N, 1);
+    assert_non_null(produced);
+    for (uint32_t i = 0; i < N; i++) {
+        memcpy(key, &i, sizeof i);
+        uint8_t *e = rtmap_mapassign(t, m, key);
+        memset(e, (int)(i & 0xFF), 200);
+    }
+    size_t tables = st_table_count(m);
+    rtmap_hiter it;
+    uint32_t next_delete = 0;
+    for (rtmap_mapiterinit(t, m, &it); it.key; rtmap_mapiternext(&it)) {
+        uint32_t i;
+        memcpy(&i, it.key, sizeof i);
+        assert_true(i < N);
+        assert_true(i % 100 == 0 || i >= next_delete);   /* not deleted yet */
+        assert_int_equal(((uint8_t *)it.elem)[199], i & 0xFF);
+        assert_int_equal(++produced[i], 1);
+        for (int d = 0; d < 40 && next_delete < N; d++, next_delete++) {
+            if (next_delete % 100 == 0)
+                continue;
+            memcpy(key, &next_delete, sizeof next_delete);
+            rtmap_mapdelete(t, m, key);
+        }
+    }
+    RT_VERIFY(t, m);
+    assert_true(st_table_count(m) < tables);
+    for (uint32_t i = 0; i < N; i += 100)
+        assert_int_equal(produced[i], 1);
+    assert_int_equal(rtmap_maplen(m), N / 100 + (N - next_delete));
+    rtmap_mapfree(t, m);
+    free(produced);
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    assert_false(rt_alloc.bad_free);
+    rt_use_heap_allocator();
+}
+
 /* Memory comes back: after deleting all but 1% of many entries, the map holds at
    most 5% of its peak (counted by the test allocator). */
 static void test_memory_after_deleting_99_percent(void **state)
@@ -513,6 +563,44 @@ static void test_memory_after_deleting_99_percent(void **state)
     rtmap_mapfree(t, m);
     assert_int_equal(rt_alloc.live_blocks, 0);
     rt_use_heap_allocator();
+}
+
+/* The checker notices broken shrink state: thresholds, the count of tables at
+   full depth, and the hint's floors. */
+static void test_verify_detects_broken_shrink_state(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    char why[256];
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    for (uint64_t k = 0; k < 3000; k++)
+        *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    swiss_table *tab = swiss_dir_at(m, 0);
+    uint8_t threshold = tab->shrink_below;
+    tab->shrink_below = (uint8_t)(threshold - 1);   /* a mergeable table's threshold is fixed */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    tab->shrink_below = threshold;
+    m->full_depth_tables++;
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->full_depth_tables--;
+    m->hint_depth = (uint8_t)(m->global_depth + 1);  /* shallower than the hint asked */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->hint_depth = 0;
+    m->hint_capacity = 2 * SWISS_MAX_TABLE_CAPACITY;  /* tables below the floor */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->hint_capacity = 0;
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    rtmap_mapfree(t, m);
+    /* A table at the floor that may not merge has no threshold. */
+    m = rtmap_makemap(t, 100);
+    tab = swiss_dir_at(m, 0);
+    assert_int_equal(tab->shrink_below, 0);
+    tab->shrink_below = 1;
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    tab->shrink_below = 0;
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    rtmap_mapfree(t, m);
 }
 
 /* ---- allocation failure ------------------------------------------------------ */
@@ -631,7 +719,9 @@ int main(void)
         cmocka_unit_test(test_emptied_map_merges_to_one_table),
         cmocka_unit_test(test_merges_under_a_paused_iterator),
         cmocka_unit_test(test_nan_keys_merge_only_without_iterators),
+        cmocka_unit_test(test_indirect_entries_under_iterator),
         cmocka_unit_test(test_memory_after_deleting_99_percent),
+        cmocka_unit_test(test_verify_detects_broken_shrink_state),
         cmocka_unit_test(test_allocation_failure_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
