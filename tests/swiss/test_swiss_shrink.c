@@ -40,9 +40,28 @@ static void model_free(model *md)
     free(md->value);
 }
 
+/* Keys and elems are uint64, or [200]byte (stored indirectly) holding the uint64
+   in their first bytes. */
+static bool is_big(const rtmap_maptype *t)
+{
+    return t->key->size > sizeof(uint64_t);
+}
+
+static void make_key(const rtmap_maptype *t, uint64_t k, uint8_t *buf)
+{
+    memset(buf, 0, t->key->size);
+    memcpy(buf, &k, sizeof k);
+}
+
 static void put(const rtmap_maptype *t, rtmap_hmap *m, model *md, uint64_t k, uint64_t v)
 {
-    *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = v;
+    if (is_big(t)) {
+        uint8_t key[200];
+        make_key(t, k, key);
+        memcpy(rtmap_mapassign(t, m, key), &v, sizeof v);
+    } else {
+        *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = v;
+    }
     md->count += !md->present[k];
     md->present[k] = true;
     md->value[k] = v;
@@ -50,10 +69,12 @@ static void put(const rtmap_maptype *t, rtmap_hmap *m, model *md, uint64_t k, ui
 
 static void del(const rtmap_maptype *t, rtmap_hmap *m, model *md, uint64_t k)
 {
-    if (k & 1)
+    uint8_t key[200];
+    make_key(t, k, key);
+    if ((k & 1) && !is_big(t))
         rtmap_mapdelete_fast64(t, m, k);
     else
-        rtmap_mapdelete(t, m, &k);
+        rtmap_mapdelete(t, m, key);
     md->count -= md->present[k];
     md->present[k] = false;
 }
@@ -62,12 +83,17 @@ static void check_model(const rtmap_maptype *t, rtmap_hmap *m, const model *md)
 {
     RT_VERIFY(t, m);
     assert_int_equal(rtmap_maplen(m), md->count);
+    uint8_t key[200];
     for (uint64_t k = 0; k < md->n; k++) {
         bool ok;
-        uint64_t *e = rtmap_mapaccess2_fast64(t, m, k, &ok);
+        make_key(t, k, key);
+        const uint8_t *e = rtmap_mapaccess2(t, m, key, &ok);
         assert_int_equal(ok, md->present[k]);
-        if (ok)
-            assert_int_equal(*e, md->value[k]);
+        if (ok) {
+            uint64_t v;
+            memcpy(&v, e, sizeof v);
+            assert_int_equal(v, md->value[k]);
+        }
     }
 }
 
@@ -616,8 +642,9 @@ static uint64_t fixed_rand(void *ctx)
     return rt_splitmix64(&fixed_rand_state);
 }
 
-/* Runs op; a failed attempt (only an insert can fail here) must leave the map as
-   the model says. Then the same op is retried until it succeeds. */
+/* Runs op; a failed attempt must leave the map as the model says (only an insert
+   can fail, or a delete of an indirect entry under a live iterator, which needs
+   room in the retired list). Then the same op is retried until it succeeds. */
 #define ATTEMPT(t, m, md, op)                                                \
     do {                                                                     \
         for (;;) {                                                           \
@@ -636,6 +663,11 @@ static void put_retrying(const rtmap_maptype *t, rtmap_hmap *m, model *md, uint6
     ATTEMPT(t, m, md, put(t, m, md, k, v));
 }
 
+static void del_retrying(const rtmap_maptype *t, rtmap_hmap *m, model *md, uint64_t k)
+{
+    ATTEMPT(t, m, md, del(t, m, md, k));
+}
+
 static rtmap_hmap *make_retrying(const rtmap_maptype *t)
 {
     for (;;) {
@@ -648,55 +680,56 @@ static rtmap_hmap *make_retrying(const rtmap_maptype *t)
     }
 }
 
-/* Grows to 3000, shrinks to 20, grows to 800 and shrinks to 0, with an iterator
-   live through part of it (so rebuilt tables go to the retired list). Returns the
-   number of allocations it made. */
+/* Grows to md->n entries, shrinks to 1% of that, grows to a quarter and shrinks
+   to nothing, with an iterator live through part of it (so rebuilt tables and
+   deleted indirect blocks go to the retired list). Returns the number of
+   allocations it made. */
 static long shrinking_workload(const rtmap_maptype *t, model *md, long fail_at)
 {
     long before = rt_alloc.allocs;
     fixed_rand_state = 1;
+    memset(md->present, 0, md->n);
+    md->count = 0;
     if (fail_at > 0)
         rt_fail_allocation_after(fail_at);
     rtmap_hmap *m = make_retrying(t);
-    for (uint64_t k = 0; k < 3000; k++)
+    for (uint64_t k = 0; k < md->n; k++)
         put_retrying(t, m, md, k, k);
     rtmap_hiter it;
     rtmap_mapiterinit(t, m, &it);
-    for (uint64_t k = 0; k < 2980; k++) {
-        del(t, m, md, k);           /* a delete never fails; a failed shrink waits */
+    for (uint64_t k = 0; k < md->n - md->n / 100; k++) {
+        del_retrying(t, m, md, k);  /* a failed shrink waits; the delete happens */
         if (k % 3 == 0 && it.key)
             rtmap_mapiternext(&it);
-        if (k == 1500)
+        if (k == md->n / 2)
             rtmap_mapiterstop(&it);
     }
     check_model(t, m, md);
-    for (uint64_t k = 0; k < 800; k++)
+    for (uint64_t k = 0; k < md->n / 4; k++)
         put_retrying(t, m, md, k, k + 1);
     for (uint64_t k = 0; k < md->n; k++)
         if (md->present[k])
-            del(t, m, md, k);
+            del_retrying(t, m, md, k);
     check_model(t, m, md);
     rtmap_mapfree(t, m);
     return rt_alloc.allocs - before;
 }
 
-static void test_allocation_failure_everywhere(void **state)
+/* Fails allocation k of the workload for k = 1, 1 + stride, ... up to its last. */
+static void allocation_failure_everywhere(const rtmap_maptype *t, size_t n, long stride)
 {
-    (void)state;
-    const rtmap_maptype *t = u64map();
     rt_use_test_allocator();
     rtmap_set_rand(fixed_rand, NULL);
-    model md = model_new(3000);
+    model md = model_new(n);
     long total = shrinking_workload(t, &md, 0);
     assert_true(total > 40);
-    long absorbed = 0;
-    for (long k = 1; k <= total; k++) {
+    long absorbed = 0, runs = 0;
+    for (long k = 1; k <= total; k += stride, runs++) {
         oom_failures = 0;
-        memset(md.present, 0, md.n);
-        md.count = 0;
+        long failures = rt_alloc.failures;
         shrinking_workload(t, &md, k);
-        /* Either an insert saw the failure, or a shrink did and waited. */
-        assert_int_equal(rt_alloc.failures, k);
+        /* Either an insert (or delete) saw the failure, or a shrink did and waited. */
+        assert_int_equal(rt_alloc.failures, failures + 1);
         absorbed += oom_failures == 0;
         assert_int_equal(rt_alloc.live_blocks, 0);
         assert_false(rt_alloc.bad_free);
@@ -705,6 +738,21 @@ static void test_allocation_failure_everywhere(void **state)
     model_free(&md);
     rtmap_set_rand(NULL, NULL);
     rt_use_heap_allocator();
+}
+
+static void test_allocation_failure_everywhere(void **state)
+{
+    (void)state;
+    allocation_failure_everywhere(u64map(), 3000, 1);
+}
+
+/* Indirect entries allocate twice each: every 5th allocation of a smaller
+   workload keeps the test short while still hitting every kind of step. */
+static void test_allocation_failure_indirect(void **state)
+{
+    (void)state;
+    const rtmap_type *big = st_bytes_type(200);
+    allocation_failure_everywhere(st_map_type(big, big), 1200, 5);
 }
 
 int main(void)
@@ -723,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_memory_after_deleting_99_percent),
         cmocka_unit_test(test_verify_detects_broken_shrink_state),
         cmocka_unit_test(test_allocation_failure_everywhere),
+        cmocka_unit_test(test_allocation_failure_indirect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
