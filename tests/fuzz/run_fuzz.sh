@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the libFuzzer map fuzzer of one build for a bounded time.
-#   tests/fuzz/run_fuzz.sh <swissmap: true|false> <seconds>
+#   tests/fuzz/run_fuzz.sh <swissmap: true|false> <seconds> [meson options...]
+# Extra options (e.g. -Dswiss_simd=swar, -Dhash=fast) get a build dir of their own.
 # Configures build-fuzz/swissmap-<true|false> with clang, -Dfuzz=true and
 # ASan+UBSan (the library is instrumented for coverage too), starts from the seed
 # corpus (tests/fuzz/corpus, left unchanged; new inputs go to the build dir) and
@@ -8,17 +9,19 @@
 # A crashing input is written to build-fuzz/swissmap-<..>/crash-*; replay it with
 # that directory's fuzz_map binary, or with tests/fuzz/fuzz_replay of any build.
 set -eu
-if [ $# -ne 2 ] || { [ "$1" != true ] && [ "$1" != false ]; }; then
-    echo "usage: $0 <swissmap true|false> <seconds>" >&2
+if [ $# -lt 2 ] || { [ "$1" != true ] && [ "$1" != false ]; }; then
+    echo "usage: $0 <swissmap true|false> <seconds> [meson options...]" >&2
     exit 2
 fi
 swiss=$1
 seconds=$2
+shift 2
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-dir="$root/build-fuzz/swissmap-$swiss"
+suffix=$(printf '%s' "$*" | tr -c 'A-Za-z0-9=_.-' '_' | sed 's/-D//g')
+dir="$root/build-fuzz/swissmap-$swiss${suffix:+-$suffix}"
 
-set -- -Dswissmap="$swiss" -Dfuzz=true -Dtests=false -Dbenchmarks=false -Dexamples=false \
+set -- "$@" -Dswissmap="$swiss" -Dfuzz=true -Dtests=false -Dbenchmarks=false -Dexamples=false \
     -Dbuildtype=debugoptimized -Db_ndebug=false -Dwerror=true \
     -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all
 if [ -f "$dir/build.ninja" ]; then
