@@ -101,7 +101,7 @@ static bool resolve_grown(const rtmap_maptype *t, const rtmap_hmap *m, uint8_t *
     return false;
 }
 
-static void next_small(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter *it)
+RTMAP_NOINLINE static void next_small(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter *it)
 {
     uint8_t *g = (uint8_t *)it->priv[IT_TAB];
     uintptr_t offset = it->priv[IT_ENTRY_OFFSET];
@@ -125,7 +125,9 @@ static void next_small(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter 
     finish(it);
 }
 
-static void next_tables(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter *it)
+/* Out of line: inlined, its register and stack use would be paid by every call of
+   the fast path in rtmap_mapiternext. */
+RTMAP_NOINLINE static void next_tables(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter *it)
 {
     uintptr_t start = it->priv[IT_START], walked = it->priv[IT_WALKED];
     uintptr_t piece = it->priv[IT_PIECE], state = it->priv[IT_STATE];
