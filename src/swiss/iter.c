@@ -148,6 +148,14 @@ RTMAP_NOINLINE static void next_tables(const rtmap_maptype *t, const rtmap_hmap 
                 piece = IT_SPACE - walked;
             state = (at != first || piece != span) ? state | IT_FILTERED : state & ~IT_FILTERED;
             entry_idx = 0;
+            if (tab->used == 0) {
+                /* A live table with nothing in it: what is added to it from now
+                   on may or may not be produced, so it need not be walked (a
+                   sparse map costs its tables, not its slots). */
+                walked += piece;
+                tab = NULL;
+                continue;
+            }
         }
         uint64_t mask = tab->capacity - 1u;
         while (entry_idx <= mask) {

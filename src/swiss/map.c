@@ -187,7 +187,7 @@ void swiss_free_storage(const rtmap_maptype *t, rtmap_hmap *m)
             if (!tab || tab == last)
                 continue;
             last = tab;
-            if (indirect && tab->groups)
+            if (indirect && tab->groups && tab->used)
                 for (uint64_t g = 0; g <= tab->group_mask; g++)
                     free_indirect_of_group(t, m, swiss_group(t, tab, g));
             swiss_table_free(t, m, tab);
