@@ -109,4 +109,9 @@ typedef struct family {
 
 size_t bench_families(const family **out);
 
+/* shrink_workloads.c: memory back after deletes, sparse clear and iteration,
+   delete/insert waves (int64 keys only). */
+extern const workload wl_shrink99_int64, wl_sparse_clear_int64, wl_sparse_iter_int64,
+    wl_waves_int64;
+
 #endif

@@ -18,6 +18,7 @@ GENERIC = ("Key=int64/Elem=int64/Path=generic",)
 WITH_GENERIC = ("MapAccessHit", "MapAccessMiss", "MapAssignGrow", "MapAssignPreAllocate",
                 "MapAssignReuse", "MapDelete", "MapPopulate")
 FAST_ONLY = ("MapIter", "MapClear")
+INT64_ONLY = ("MapShrink99", "MapSparseClear", "MapSparseIter", "MapWaves")
 UNSIZED = ("NewEmptyMap", "NewSmallMap", "SmallStrMap", "MapStringKeysEight_16",
            "MapStringKeysEight_32", "MapStringKeysEight_64", "MapStringKeysEight_1M", "MegMap")
 ELEM_BYTES = {"int32": 4, "int64": 8, "string": 16}
@@ -32,6 +33,9 @@ def expected_names():
                 names.add("%s/%s/len=%d" % (fam, c, n))
     for c in FAST:
         names.add("MapInsertLatency/%s/len=%d" % (c, LATENCY_LEN))
+    for fam in INT64_ONLY:
+        for n in SIZES:
+            names.add("%s/Key=int64/Elem=int64/len=%d" % (fam, n))
     return names
 
 

@@ -613,6 +613,7 @@ static const workload meg_map = { setup_meg_map, run_string_lookup, teardown_str
 
 #define ALL_VARIANTS(w) { &wl_##w##_int32, &wl_##w##_int64, &wl_##w##_string, &wl_##w##_generic }
 #define FAST_VARIANTS(w) { &wl_##w##_int32, &wl_##w##_int64, &wl_##w##_string, NULL }
+#define INT64_ONLY(w) { NULL, &wl_##w##_int64, NULL, NULL }
 
 static const family families[] = {
     { "MapAccessHit",         FAM_SIZED, ALL_VARIANTS(hit), NULL },
@@ -625,6 +626,10 @@ static const family families[] = {
     { "MapPopulate",          FAM_SIZED, ALL_VARIANTS(populate), NULL },
     { "MapClear",             FAM_SIZED, FAST_VARIANTS(clear), NULL },
     { "MapInsertLatency",     FAM_LATENCY, FAST_VARIANTS(latency), NULL },
+    { "MapShrink99",          FAM_SIZED, INT64_ONLY(shrink99), NULL },
+    { "MapSparseClear",       FAM_SIZED, INT64_ONLY(sparse_clear), NULL },
+    { "MapSparseIter",        FAM_SIZED, INT64_ONLY(sparse_iter), NULL },
+    { "MapWaves",             FAM_SIZED, INT64_ONLY(waves), NULL },
     { "NewEmptyMap",          0, { NULL }, &new_empty_map },
     { "NewSmallMap",          0, { NULL }, &new_small_map },
     { "SmallStrMap",          0, { NULL }, &small_str_map },
