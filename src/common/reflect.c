@@ -67,8 +67,17 @@ void *rtmap_reflect_mapaccess(const rtmap_maptype *t, rtmap_hmap *h, const void 
     return ok ? elem : NULL;   /* reflect wants NULL for a missing element */
 }
 
+/* The runtime's string fast paths take elems of at most 128 bytes; as Go's
+   reflect does, a map of bigger (indirect) elems goes through the generic path. */
+static bool faststr_usable(const rtmap_maptype *t)
+{
+    return !(t->flags & RTMAP_INDIRECT_ELEM);
+}
+
 void *rtmap_reflect_mapaccess_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
 {
+    if (!faststr_usable(t))
+        return rtmap_reflect_mapaccess(t, h, &key);
     bool ok;
     void *elem = rtmap_mapaccess2_faststr(t, h, key, &ok);
     return ok ? elem : NULL;
@@ -85,6 +94,10 @@ void rtmap_reflect_mapassign(const rtmap_maptype *t, rtmap_hmap *h, const void *
 void rtmap_reflect_mapassign_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key,
                                      const void *elem)
 {
+    if (!faststr_usable(t)) {
+        rtmap_reflect_mapassign(t, h, &key, elem);
+        return;
+    }
     void *slot = rtmap_mapassign_faststr(t, h, key);
     if (slot && elem)
         memmove(slot, elem, t->elem->size);
@@ -97,6 +110,10 @@ void rtmap_reflect_mapdelete(const rtmap_maptype *t, rtmap_hmap *h, const void *
 
 void rtmap_reflect_mapdelete_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
 {
+    if (!faststr_usable(t)) {
+        rtmap_mapdelete(t, h, &key);
+        return;
+    }
     rtmap_mapdelete_faststr(t, h, key);
 }
 

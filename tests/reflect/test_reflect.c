@@ -263,6 +263,40 @@ static void test_faststr(void **state)
     rtmap_reflect_mapdelete_faststr(mt, NULL, beta);
 }
 
+/* Elems over 128 bytes are stored indirectly; the string entry points of the
+   reflection layer take them through the generic path, as Go's reflect does. */
+static void test_faststr_big_elems(void **state)
+{
+    (void)state;
+    setup_catcher();
+    const rtmap_type *big = NULL;
+    assert_int_equal(rtmap_array_of(&rtmap_type_uint8, 144, &big), RTMAP_OK);
+    const rtmap_maptype *mt = rt_map_of(&rtmap_type_string, big);
+    rt_use_test_allocator();
+    rtmap_hmap *h = rtmap_reflect_makemap(mt, 0);
+    uint8_t elem[144];
+    static const char *words[] = { "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9" };
+    for (int i = 0; i < 10; i++) {
+        memset(elem, i + 1, sizeof elem);
+        rtmap_reflect_mapassign_faststr(mt, h, (rtmap_string){ words[i], 2 }, elem);
+    }
+    for (int i = 0; i < 10; i++) {
+        uint8_t *p = rtmap_reflect_mapaccess_faststr(mt, h, (rtmap_string){ words[i], 2 });
+        assert_non_null(p);
+        assert_int_equal(p[0], i + 1);
+        assert_int_equal(p[143], i + 1);
+        assert_ptr_equal(rtmap_reflect_mapaccess(mt, h, &(rtmap_string){ words[i], 2 }), p);
+    }
+    rtmap_reflect_mapdelete_faststr(mt, h, (rtmap_string){ "k3", 2 });
+    assert_null(rtmap_reflect_mapaccess_faststr(mt, h, (rtmap_string){ "k3", 2 }));
+    assert_int_equal(rtmap_reflect_maplen(h), 9);
+    RT_VERIFY(mt, h);
+    rtmap_mapfree(mt, h);
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    assert_false(rt_alloc.bad_free);
+    rt_use_heap_allocator();
+}
+
 static void test_iteration(void **state)
 {
     (void)state;
@@ -339,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_makemap_handler_returns),
         cmocka_unit_test(test_access_assign_delete),
         cmocka_unit_test(test_faststr),
+        cmocka_unit_test(test_faststr_big_elems),
         cmocka_unit_test(test_iteration),
         cmocka_unit_test(test_assign_nil_map_and_unhashable),
     };
