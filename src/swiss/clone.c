@@ -67,7 +67,7 @@ static bool clone_into(const rtmap_maptype *t, rtmap_hmap *dst, const rtmap_hmap
         dst->dir_ptr = g;
         return !indirect || copy_indirect(t, dst, g, src->dir_ptr);
     }
-    swiss_table **dir = swiss_dir_alloc(dst, src->dir_len);
+    swiss_dir_entry *dir = swiss_dir_alloc(dst, src->dir_len);
     if (!dir)
         return false;
     dst->dir_ptr = dir;
@@ -81,7 +81,7 @@ static bool clone_into(const rtmap_maptype *t, rtmap_hmap *dst, const rtmap_hmap
         swiss_table *tab = clone_table(t, dst, s);
         if (!tab)
             return false;
-        dir[i] = tab;
+        swiss_dir_set(dir, i, tab);
         if (indirect) {
             for (uint64_t g = 0; g <= tab->group_mask; g++)
                 clear_indirect_pointers(t, swiss_group(t, tab, g));

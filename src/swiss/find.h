@@ -14,9 +14,10 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
                                        swiss_pos *pos)
 {
     uint8_t h2 = swiss_h2(hash);
-    swiss_table *tab = swiss_dir_lookup(m, hash);
-    for (swiss_probe p = swiss_probe_start(hash, tab->group_mask);; swiss_probe_next(&p)) {
-        uint8_t *g = swiss_group(t, tab, p.offset);
+    const swiss_dir_entry *d = swiss_dir_entry_for(m, hash);
+    uint8_t *groups = d->groups;
+    for (swiss_probe p = swiss_probe_start(hash, d->group_mask);; swiss_probe_next(&p)) {
+        uint8_t *g = groups + p.offset * t->bucketsize;
         uint64_t w = ctrl_load(g);
         uint64_t match = group_match_h2(w, h2);
         while (match) {
@@ -24,7 +25,7 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
             uint8_t *slot = swiss_slot(t, g, i);
             if (RTMAP_LIKELY(key_eq(t, key, slot))) {
                 if (pos)
-                    *pos = (swiss_pos){ tab, g, i };
+                    *pos = (swiss_pos){ d->tab, g, i };
                 return slot;
             }
             match = bitset_remove_first(match);

@@ -37,9 +37,15 @@ const rtmap_type swiss_table_type = {
 };
 
 static const uint8_t one_pointer_gcdata[] = { 1 };
+/* A directory entry: the table and its groups are pointers, the mask is not. */
+static const uint8_t dir_entry_gcdata[] = {
+    (uint8_t)((1u << (offsetof(swiss_dir_entry, tab) / WORD)) |
+              (1u << (offsetof(swiss_dir_entry, groups) / WORD))),
+};
 const rtmap_type swiss_directory_type = {
-    .size = sizeof(void *), .ptrbytes = WORD, .align = _Alignof(void *),
-    .kind = RTMAP_KIND_POINTER, .gcdata = one_pointer_gcdata, .str = "*swiss.table",
+    .size = sizeof(swiss_dir_entry), .ptrbytes = offsetof(swiss_dir_entry, groups) + WORD,
+    .align = _Alignof(swiss_dir_entry), .kind = RTMAP_KIND_STRUCT, .gcdata = dir_entry_gcdata,
+    .str = "swiss.dirEntry",
 };
 const rtmap_type swiss_retired_type = {
     .size = sizeof(swiss_retired), .ptrbytes = WORD, .align = _Alignof(swiss_retired),

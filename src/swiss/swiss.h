@@ -82,16 +82,37 @@ RTMAP_INLINE void *swiss_slot_elem(const rtmap_maptype *t, uint8_t *slot)
     return (t->flags & RTMAP_INDIRECT_ELEM) ? *(void **)e : e;
 }
 
-/* ---- directory ------------------------------------------------------------------- */
+/* ---- directory -------------------------------------------------------------------
+ * An entry names its table and repeats the table's groups pointer and group mask
+ * (fixed for a table's life: tables are replaced, never resized in place), so that
+ * a lookup goes from the directory straight to the group without first loading
+ * the table header, which in a map of thousands of tables is a cache miss of its
+ * own. */
+typedef struct swiss_dir_entry {
+    swiss_table *tab;
+    uint8_t     *groups;
+    uint64_t     group_mask;
+} swiss_dir_entry;
+
 RTMAP_INLINE swiss_table *swiss_dir_at(const rtmap_hmap *m, size_t i)
 {
-    return ((swiss_table **)m->dir_ptr)[i];
+    return ((const swiss_dir_entry *)m->dir_ptr)[i].tab;
+}
+RTMAP_INLINE void swiss_dir_set(swiss_dir_entry *dir, size_t i, swiss_table *tab)
+{
+    dir[i].tab = tab;
+    dir[i].groups = tab ? tab->groups : NULL;
+    dir[i].group_mask = tab ? tab->group_mask : 0;
 }
 /* The top global_depth bits of the hash, without a branch for depth 0 (a shift
    by 64 is undefined in C): the first shift leaves the top bit clear. */
+RTMAP_INLINE const swiss_dir_entry *swiss_dir_entry_for(const rtmap_hmap *m, uint64_t hash)
+{
+    return &((const swiss_dir_entry *)m->dir_ptr)[(size_t)((hash >> 1) >> m->global_shift)];
+}
 RTMAP_INLINE swiss_table *swiss_dir_lookup(const rtmap_hmap *m, uint64_t hash)
 {
-    return swiss_dir_at(m, (size_t)((hash >> 1) >> m->global_shift));
+    return swiss_dir_entry_for(m, hash)->tab;
 }
 
 /* ---- probe sequence: triangular offsets over a power-of-two group count ---------- */
@@ -229,12 +250,12 @@ void swiss_table_shrink(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 /* Points the directory entries of tab's run at tab (tab->index, local depth set). */
 void swiss_dir_install(rtmap_hmap *m, swiss_table *tab);
 /* Doubles the directory into new_dir (2 * dir_len entries, already allocated). */
-void swiss_dir_double(rtmap_hmap *m, swiss_table **new_dir);
+void swiss_dir_double(rtmap_hmap *m, swiss_dir_entry *new_dir);
 /* Halves the directory into new_dir (dir_len / 2 entries, already allocated); every
    local depth must be below the global depth. */
-void swiss_dir_halve(rtmap_hmap *m, swiss_table **new_dir);
+void swiss_dir_halve(rtmap_hmap *m, swiss_dir_entry *new_dir);
 void swiss_dir_free(rtmap_hmap *m, void *dir, size_t len);
-swiss_table **swiss_dir_alloc(rtmap_hmap *m, size_t len);
+swiss_dir_entry *swiss_dir_alloc(rtmap_hmap *m, size_t len);
 
 /* ---- lookup (access.c) -------------------------------------------------------------------- */
 /* Where a slot lives (a zero-size slot's address alone does not tell). */

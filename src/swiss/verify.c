@@ -158,9 +158,13 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
         size_t span = (size_t)1 << (m->global_depth - tab->local_depth);
         if (tab->index != (intptr_t)i || i % span != 0)
             return fail(why, len, "entry %zu: table index %ld (span %zu)", i, (long)tab->index, span);
-        for (size_t j = i; j < i + span; j++)
+        for (size_t j = i; j < i + span; j++) {
             if (j >= m->dir_len || swiss_dir_at(m, j) != tab)
                 return fail(why, len, "entry %zu: table does not cover its run", j);
+            const swiss_dir_entry *e = &((const swiss_dir_entry *)m->dir_ptr)[j];
+            if (e->groups != tab->groups || e->group_mask != tab->group_mask)
+                return fail(why, len, "entry %zu: stale copy of the table's groups or mask", j);
+        }
         /* A table seen again past its run would fail the index check there. */
         if (!check_table(t, m, tab, i, why, len))
             return false;
