@@ -192,6 +192,30 @@ void run_size(const Keys &keys, const char *key_name, std::size_t n, bool latenc
         report("delete", key_name, n, reps * n, ns);
     }
 
+    {
+        // Bytes held after deleting 99% of the entries (issue 8): none of these
+        // maps gives memory back on erase.
+        std::int64_t before = live_bytes;
+        auto *d = new Map();
+        for (std::size_t i = 0; i < n; i++)
+            (*d)[keys.get(i, tag)] = keys.u64[i];
+        std::int64_t peak = live_bytes - before;
+        std::uint64_t deleted = 0, t0 = now_ns();
+        for (std::size_t i = 0; i < n; i++)
+            if (i % 100 != 0) {
+                d->erase(keys.get(i, tag));
+                deleted++;
+            }
+        std::uint64_t ns = now_ns() - t0;
+        std::int64_t after = live_bytes - before;
+        if (d->size() != (n + 99) / 100)
+            fail("shrink99", key_name, n);
+        std::snprintf(extra, sizeof extra, "\t%lld peak-B\t%lld after-B", static_cast<long long>(peak),
+                      static_cast<long long>(after));
+        report("shrink99", key_name, n, deleted ? deleted : 1, ns, extra);
+        delete d;
+    }
+
     if (latency) {
         std::vector<std::uint32_t> lat(n);
         Map g;

@@ -157,6 +157,34 @@ func runSize[K comparable](keys []K, vals []uint64, name string, n int, latency 
 		}
 		report("delete", name, n, reps*n, total, "")
 	}
+	{
+		// Bytes held after deleting 99% of the entries (issue 8): Go's maps
+		// never shrink (golang/go#20135).
+		before := liveHeap()
+		d := make(map[K]uint64)
+		for i := 0; i < n; i++ {
+			d[keys[i]] = vals[i]
+		}
+		peak := int64(liveHeap()) - int64(before)
+		deleted := 0
+		t0 := time.Now()
+		for i := 0; i < n; i++ {
+			if i%100 != 0 {
+				delete(d, keys[i])
+				deleted++
+			}
+		}
+		total := time.Since(t0)
+		after := int64(liveHeap()) - int64(before)
+		if len(d) != (n+99)/100 {
+			fail("shrink99", name, n)
+		}
+		if deleted == 0 {
+			deleted = 1
+		}
+		report("shrink99", name, n, deleted, total, fmt.Sprintf("\t%d peak-B\t%d after-B", peak, after))
+		runtime.KeepAlive(d)
+	}
 	if latency {
 		lat := make([]uint32, n)
 		g := make(map[K]uint64)

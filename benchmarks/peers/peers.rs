@@ -140,6 +140,30 @@ fn run_size<K: Hash + Eq + Copy>(keys: &[K], vals: &[u64], name: &str, n: usize,
         }
         report("delete", name, n, reps * n, ns, "");
     }
+    {
+        // Bytes held after deleting 99% of the entries (issue 8): HashMap
+        // keeps its capacity until shrink_to_fit is called.
+        let before = LIVE.load(Ordering::Relaxed);
+        let mut d: HashMap<K, u64> = HashMap::new();
+        for i in 0..n {
+            d.insert(keys[i], vals[i]);
+        }
+        let peak = LIVE.load(Ordering::Relaxed) - before;
+        let mut deleted = 0usize;
+        let t0 = Instant::now();
+        for i in 0..n {
+            if i % 100 != 0 {
+                d.remove(&keys[i]);
+                deleted += 1;
+            }
+        }
+        let ns = t0.elapsed().as_nanos();
+        let after = LIVE.load(Ordering::Relaxed) - before;
+        if d.len() != (n + 99) / 100 {
+            fail("shrink99", name, n);
+        }
+        report("shrink99", name, n, deleted.max(1), ns, &format!("\t{} peak-B\t{} after-B", peak, after));
+    }
     if latency {
         let mut lat = vec![0u32; n];
         let mut g: HashMap<K, u64> = HashMap::new();
