@@ -97,7 +97,8 @@ typedef struct workload {
 
 enum {
     FAM_SIZED   = 1,     /* one benchmark per map size: .../len=N */
-    FAM_LATENCY = 2      /* one run of len single inserts, len = the latency size */
+    FAM_LATENCY = 2,     /* one run of len single inserts, len = the latency size */
+    FAM_EXTRA   = 4      /* beyond Go's benchmarks: own sizes, not run in quick mode */
 };
 
 typedef struct family {

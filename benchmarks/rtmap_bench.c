@@ -80,6 +80,8 @@ static const size_t all_sizes[] = { 6, 12, 18, 24, 30, 64, 128, 256, 512, 1024, 
                                     131072, 1 << 20, 1 << 22 };
 static const size_t quick_sizes[] = { 6, 64, 1024, 131072 };
 static const size_t smoke_sizes[] = { 6, 64, 1024 };
+/* MapShrink99, MapSparse*, MapWaves: a small map, a medium one, 1M entries. */
+static const size_t extra_sizes[] = { 100, 65536, 1 << 20 };
 
 typedef struct options {
     const size_t *sizes;
@@ -88,6 +90,8 @@ typedef struct options {
     uint64_t      benchtime_ns;      /* 0: fixed op count */
     uint64_t      benchtime_ops;
     bool          list;
+    bool          quick;             /* --quick: skip the FAM_EXTRA families */
+    bool          own_sizes;         /* --smoke or --sizes: every family uses `sizes` */
     bool          use_regex;
     regex_t       filter;
     const char   *filter_text;
@@ -101,7 +105,8 @@ static void usage(FILE *f)
           "                   [--sizes=N,N,...] [--latency-len=N] [--list]\n"
           "  --quick        sizes 6,64,1024,131072, benchtime 50ms, latency to 1<<20\n"
           "  --smoke        sizes 6,64,1024, one run of each (--benchtime=1x), latency to 4096\n"
-          "  (default)      sizes 6..1<<22 as Go's benchmarks, benchtime 200ms, latency to 1<<22\n"
+          "  (default)      sizes 6..1<<22 as Go's benchmarks, benchtime 200ms, latency to 1<<22;\n"
+          "                 MapShrink99, MapSparse*, MapWaves at 100, 65536, 1<<20 (not in --quick)\n"
           "  --filter=RE    run benchmarks whose name (without \"Benchmark\") matches the\n"
           "                 extended regular expression RE (or contains it, if RE does not compile)\n"
           "  --benchtime=D  minimum time of the reported run: 50ms, 1s, ...; Nx runs N ops\n"
@@ -155,8 +160,8 @@ static bool parse_sizes(const char *text, options *o)
 
 static void parse_options(int argc, char **argv, options *o)
 {
-    *o = (options){ all_sizes, sizeof all_sizes / sizeof all_sizes[0], 1 << 22,
-                    200000000, 0, false, false, { 0 }, NULL };
+    *o = (options){ .sizes = all_sizes, .nsizes = sizeof all_sizes / sizeof all_sizes[0],
+                    .latency_len = 1 << 22, .benchtime_ns = 200000000 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool ok = true;
@@ -165,18 +170,21 @@ static void parse_options(int argc, char **argv, options *o)
             o->nsizes = sizeof quick_sizes / sizeof quick_sizes[0];
             o->benchtime_ns = 50000000;
             o->latency_len = 1 << 20;
+            o->quick = true;
         } else if (strcmp(a, "--smoke") == 0) {
             o->sizes = smoke_sizes;
             o->nsizes = sizeof smoke_sizes / sizeof smoke_sizes[0];
             o->benchtime_ns = 0;
             o->benchtime_ops = 1;
             o->latency_len = 4096;
+            o->own_sizes = true;
         } else if (strncmp(a, "--filter=", 9) == 0) {
             o->filter_text = a + 9;
         } else if (strncmp(a, "--benchtime=", 12) == 0) {
             ok = parse_benchtime(a + 12, o);
         } else if (strncmp(a, "--sizes=", 8) == 0) {
             ok = parse_sizes(a + 8, o);
+            o->own_sizes = true;
         } else if (strncmp(a, "--latency-len=", 14) == 0) {
             char *end;
             unsigned long long v = strtoull(a + 14, &end, 0);
@@ -355,9 +363,21 @@ int main(int argc, char **argv)
                 run_benchmark(&o, name, w, v, o.latency_len, true);
                 continue;
             }
-            for (size_t si = 0; si < o.nsizes; si++) {
-                snprintf(name, sizeof name, "%s/%s/len=%zu", fam->name, v->config, o.sizes[si]);
-                run_benchmark(&o, name, w, v, o.sizes[si], false);
+            const size_t *sizes = o.sizes;
+            size_t nsizes = o.nsizes;
+            if (fam->flags & FAM_EXTRA) {
+                /* Each op of these costs a map of up to 1M entries to set up:
+                   too long for quick mode, and their sizes are their own. */
+                if (o.quick)
+                    continue;
+                if (!o.own_sizes) {
+                    sizes = extra_sizes;
+                    nsizes = sizeof extra_sizes / sizeof extra_sizes[0];
+                }
+            }
+            for (size_t si = 0; si < nsizes; si++) {
+                snprintf(name, sizeof name, "%s/%s/len=%zu", fam->name, v->config, sizes[si]);
+                run_benchmark(&o, name, w, v, sizes[si], false);
             }
         }
     }
