@@ -78,6 +78,17 @@ RTMAP_INLINE uint64_t rtmap_hash_key(const rtmap_maptype *t, const void *key,
     return h;
 }
 
+/* ---- pointer bitmaps (typecache.c) --------------------------------------------
+ * One bit per pointer-sized word. Shared by the type cache (arrays, structs) and
+ * each build's bucket/group layout, so that every bitmap follows one rule. */
+void rtmap_gc_mark_word(uint8_t *bits, size_t byte_offset);
+/* Marks the pointer words of a value of type t stored at byte offset `at` (one
+   word when it is stored indirectly). A descriptor with a pointer prefix but no
+   bitmap is taken as all pointers (scanned conservatively). */
+void rtmap_gc_mark_value(uint8_t *bits, size_t at, const rtmap_type *t, bool indirect);
+/* Bytes up to the end of the last marked word of a bitmap of `words` words. */
+size_t rtmap_gc_ptrbytes(const uint8_t *bits, size_t words);
+
 /* ---- what each implementation (src/noswiss or src/swiss) provides ---------- */
 
 /* Fills the layout fields of `mt` for this build's bucket or group: `bucket`

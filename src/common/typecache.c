@@ -67,17 +67,30 @@ static uint8_t *new_bitmap(size_t ptrbytes)
     return calloc((words + 7) / 8 + 1, 1);
 }
 
-/* Marks the pointer words of a value of type t stored at byte offset `at`. A
- * descriptor with a pointer prefix but no bitmap is scanned conservatively. */
-static void mark_pointers(uint8_t *bits, size_t at, const rtmap_type *t)
+void rtmap_gc_mark_word(uint8_t *bits, size_t byte_offset)
 {
-    size_t words = (t->ptrbytes + WORD - 1) / WORD;
-    for (size_t w = 0; w < words; w++) {
-        if (t->gcdata && !(t->gcdata[w / 8] & (1u << (w % 8))))
-            continue;
-        size_t word = at / WORD + w;
-        bits[word / 8] |= (uint8_t)(1u << (word % 8));
+    size_t word = byte_offset / WORD;
+    bits[word / 8] |= (uint8_t)(1u << (word % 8));
+}
+
+void rtmap_gc_mark_value(uint8_t *bits, size_t at, const rtmap_type *t, bool indirect)
+{
+    if (indirect) {
+        rtmap_gc_mark_word(bits, at);
+        return;
     }
+    size_t words = (t->ptrbytes + WORD - 1) / WORD;
+    for (size_t w = 0; w < words; w++)
+        if (!t->gcdata || (t->gcdata[w / 8] & (1u << (w % 8))))
+            rtmap_gc_mark_word(bits, at + w * WORD);
+}
+
+size_t rtmap_gc_ptrbytes(const uint8_t *bits, size_t words)
+{
+    for (size_t w = words; w > 0; w--)
+        if (bits[(w - 1) / 8] & (1u << ((w - 1) % 8)))
+            return w * WORD;
+    return 0;
 }
 
 /* ---- the cache ------------------------------------------------------------------ */
@@ -307,7 +320,7 @@ static rtmap_err build_array(const lookup_key *k, const rtmap_type **out)
         return RTMAP_ENOMEM;
     }
     for (size_t i = 0; ptrbytes && i < len; i++)
-        mark_pointers(bits, i * elem->size, elem);
+        rtmap_gc_mark_value(bits, i * elem->size, elem, false);
     snprintf(str, slen, "[%zu]%s", len, es);
 
     t->size = size;
@@ -470,7 +483,7 @@ static rtmap_err build_struct(const lookup_key *k, const rtmap_type **out)
     }
     for (size_t i = 0; ptrbytes && i < n; i++)
         if (fields[i].type->ptrbytes)
-            mark_pointers(bits, offsets[i], fields[i].type);
+            rtmap_gc_mark_value(bits, offsets[i], fields[i].type, false);
     struct_str(str, slen, fields, n);
 
     bool comparable = true, hashable = true, plain_memory = true;

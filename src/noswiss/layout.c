@@ -44,26 +44,6 @@ const rtmap_type ns_bitmap_type = {
     .str = "uint64",
 };
 
-static void mark_word(uint8_t *bits, size_t byte_offset)
-{
-    size_t w = byte_offset / WORD;
-    bits[w / 8] |= (uint8_t)(1u << (w % 8));
-}
-
-/* Marks the pointer words of a value of type vt stored at byte offset `at`. */
-static void mark_value(uint8_t *bits, size_t at, const rtmap_type *vt, bool indirect)
-{
-    if (indirect) {
-        mark_word(bits, at);
-        return;
-    }
-    if (!vt->ptrbytes || !vt->gcdata)
-        return;
-    for (size_t w = 0; w * WORD < vt->ptrbytes; w++)
-        if (vt->gcdata[w / 8] & (1u << (w % 8)))
-            mark_word(bits, at + w * WORD);
-}
-
 static bool has_pointers(const rtmap_type *vt, bool indirect)
 {
     return indirect || vt->ptrbytes != 0;
@@ -102,10 +82,11 @@ rtmap_err rtmap_impl_layout(rtmap_maptype *mt)
     }
     if (has_pointers(mt->key, ikey) || has_pointers(mt->elem, ielem)) {
         for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++) {
-            mark_value(bits, NS_DATA_OFFSET + i * ksize, mt->key, ikey);
-            mark_value(bits, NS_DATA_OFFSET + NS_BUCKET_SLOTS * ksize + i * esize, mt->elem, ielem);
+            rtmap_gc_mark_value(bits, NS_DATA_OFFSET + i * ksize, mt->key, ikey);
+            rtmap_gc_mark_value(bits, NS_DATA_OFFSET + NS_BUCKET_SLOTS * ksize + i * esize,
+                                mt->elem, ielem);
         }
-        mark_word(bits, overflow_off);
+        rtmap_gc_mark_word(bits, overflow_off);
         bt->ptrbytes = size;
     }
     sprintf(str, "map.bucket[%s]%s", ks, es);

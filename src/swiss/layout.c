@@ -54,30 +54,6 @@ const rtmap_type swiss_retired_type = {
 
 static size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 
-static void mark_word(uint8_t *bits, size_t byte_offset)
-{
-    size_t w = byte_offset / WORD;
-    bits[w / 8] |= (uint8_t)(1u << (w % 8));
-}
-
-/* Marks the pointer words of a value of type vt stored at byte offset `at`. */
-static void mark_value(uint8_t *bits, size_t at, const rtmap_type *vt, bool indirect,
-                       size_t *last_ptr_end)
-{
-    if (indirect) {
-        mark_word(bits, at);
-        *last_ptr_end = at + WORD;
-        return;
-    }
-    if (!vt->ptrbytes || !vt->gcdata)
-        return;
-    for (size_t w = 0; w * WORD < vt->ptrbytes; w++) {
-        if (vt->gcdata[w / 8] & (1u << (w % 8))) {
-            mark_word(bits, at + w * WORD);
-            *last_ptr_end = at + w * WORD + WORD;
-        }
-    }
-}
 
 rtmap_err rtmap_impl_layout(rtmap_maptype *mt)
 {
@@ -118,16 +94,15 @@ rtmap_err rtmap_impl_layout(rtmap_maptype *mt)
         free(gt);
         return RTMAP_ENOMEM;
     }
-    size_t ptr_end = 0;
     for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++) {
         size_t at = 8 + i * slot;
-        mark_value(bits, at, mt->key, ikey, &ptr_end);
-        mark_value(bits, at + elemoff, mt->elem, ielem, &ptr_end);
+        rtmap_gc_mark_value(bits, at, mt->key, ikey);
+        rtmap_gc_mark_value(bits, at + elemoff, mt->elem, ielem);
     }
     sprintf(str, "group[%s]%s", mt->key->str ? mt->key->str : "?",
             mt->elem->str ? mt->elem->str : "?");
     gt->size = group;
-    gt->ptrbytes = ptr_end;
+    gt->ptrbytes = rtmap_gc_ptrbytes(bits, words);
     gt->align = 8;
     gt->kind = RTMAP_KIND_STRUCT;
     gt->gcdata = bits;

@@ -235,6 +235,35 @@ static void test_layout_consistent(void **state)
             check_layout(map_of(types[i], types[j]));
 }
 
+static bool bytes_equal(const rtmap_type *t, const void *a, const void *b)
+{
+    return memcmp(a, b, t->size) == 0;
+}
+
+static uint64_t bytes_hash(const rtmap_type *t, const void *k, uint64_t seed)
+{
+    return rtmap_memhash(k, seed, t->size);
+}
+
+/* A key type that says it holds pointers but gives no bitmap is scanned
+   conservatively in the bucket/group bitmap too (both builds put the first key
+   slot at byte 8), as the arrays and structs made of it are. */
+static void test_layout_without_bitmap_is_conservative(void **state)
+{
+    (void)state;
+    static const rtmap_type opaque = {
+        .size = 16, .ptrbytes = 16, .align = 8, .kind = RTMAP_KIND_STRUCT,
+        .equal = bytes_equal, .hasher = bytes_hash, .str = "opaque",
+    };
+    const rtmap_maptype *mt = map_of(&opaque, &rtmap_type_uint64);
+    assert_true(gc_bit(mt->bucket, 1));
+    assert_true(gc_bit(mt->bucket, 2));
+    assert_true(mt->bucket->ptrbytes >= 24);
+    const rtmap_type *arr = array_of(&opaque, 2);
+    for (size_t w = 0; w < 4; w++)
+        assert_true(gc_bit(arr, w));
+}
+
 static void test_map_of_alignment_too_big_rejected(void **state)
 {
     (void)state;
@@ -502,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_flags_of_composites),
         cmocka_unit_test(test_indirect_threshold),
         cmocka_unit_test(test_layout_consistent),
+        cmocka_unit_test(test_layout_without_bitmap_is_conservative),
         cmocka_unit_test(test_map_of_alignment_too_big_rejected),
         cmocka_unit_test(test_array_of_basics),
         cmocka_unit_test(test_array_equal_hash),
