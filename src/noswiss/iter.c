@@ -143,8 +143,13 @@ next:
             continue;
         void *k = ns_slot_key(t, ns_key_at(t, b, offi));
         uint8_t *e = ns_elem_at(t, b, offi);
-        bool reflexive = (t->flags & RTMAP_REFLEXIVE_KEY) || t->key->equal(t->key, k, k);
-        if (check_bucket != NO_CHECK && !ns_same_size_grow(h)) {
+        bool evacuated = top == NS_EVACUATED_X || top == NS_EVACUATED_Y;
+        bool filter = check_bucket != NO_CHECK && !ns_same_size_grow(h);
+        /* k == k only matters when filtering or re-looking up, as in Go: the
+           common case of a live bucket calls no equal function. */
+        bool reflexive = (t->flags & RTMAP_REFLEXIVE_KEY) ||
+                         ((filter || evacuated) && t->key->equal(t->key, k, k));
+        if (filter) {
             /* Reading an old bucket during a doubling: keep only the entries
                that go to the new bucket being visited. */
             if (reflexive) {
@@ -156,7 +161,7 @@ next:
                 continue;
             }
         }
-        if ((top != NS_EVACUATED_X && top != NS_EVACUATED_Y) || !reflexive) {
+        if (!evacuated || !reflexive) {
             /* The golden data, or a key that cannot be looked up anyway (k != k,
                so it can be neither updated nor deleted). */
             it->key = k;
