@@ -186,3 +186,31 @@ uint64_t rtmap_rand(void)
     __uint128_t m = (__uint128_t)rand_state * (rand_state ^ 0xe7037ed1a0b428dbULL);
     return (uint64_t)(m >> 64) ^ (uint64_t)m;
 }
+
+/* ---- indirect keys and elems ------------------------------------------------ */
+
+void *rtmap_alloc_value(const rtmap_allocator *a, const rtmap_type *vt)
+{
+    return rtmap_alloc_with(a, vt->size, vt->align ? vt->align : 1, vt);
+}
+
+bool rtmap_new_entry_prepare(const rtmap_allocator *a, const rtmap_maptype *t, rtmap_new_entry *ne)
+{
+    ne->key_obj = ne->elem_obj = NULL;
+    if ((t->flags & RTMAP_INDIRECT_KEY) && !(ne->key_obj = rtmap_alloc_value(a, t->key)))
+        return false;
+    if ((t->flags & RTMAP_INDIRECT_ELEM) && !(ne->elem_obj = rtmap_alloc_value(a, t->elem))) {
+        rtmap_new_entry_release(a, t, ne);
+        return false;
+    }
+    return true;
+}
+
+void rtmap_new_entry_release(const rtmap_allocator *a, const rtmap_maptype *t, rtmap_new_entry *ne)
+{
+    if (ne->key_obj)
+        rtmap_free_with(a, ne->key_obj, t->key->size);
+    if (ne->elem_obj)
+        rtmap_free_with(a, ne->elem_obj, t->elem->size);
+    ne->key_obj = ne->elem_obj = NULL;
+}

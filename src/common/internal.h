@@ -25,6 +25,19 @@ void  rtmap_current_allocator(rtmap_allocator *out);
 void *rtmap_alloc_with(const rtmap_allocator *a, size_t size, size_t align, const rtmap_type *layout);
 void  rtmap_free_with(const rtmap_allocator *a, void *p, size_t size);
 
+/* An object for one value of type vt (an indirect key or elem), zeroed, from
+   allocator a; NULL on failure. */
+void *rtmap_alloc_value(const rtmap_allocator *a, const rtmap_type *vt);
+
+/* The indirect key/elem objects a new entry of a map type needs, allocated before
+   the map changes so that a failure leaves it as it was. */
+typedef struct rtmap_new_entry {
+    void *key_obj;
+    void *elem_obj;
+} rtmap_new_entry;
+bool rtmap_new_entry_prepare(const rtmap_allocator *a, const rtmap_maptype *t, rtmap_new_entry *ne);
+void rtmap_new_entry_release(const rtmap_allocator *a, const rtmap_maptype *t, rtmap_new_entry *ne);
+
 /* ---- panics (hooks.c) ------------------------------------------------------
  * rtmap_panic returns only when the embedder's handler returned (or a checked-API
  * call is collecting the error); the caller must then return as if nothing

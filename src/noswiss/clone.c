@@ -7,11 +7,6 @@
  * allocation failure the partial copy is freed whole. */
 #include "noswiss.h"
 
-static size_t value_align(const rtmap_type *vt)
-{
-    return vt->align ? vt->align : 1;
-}
-
 /* Go's moveToBmap: appends the entries of src to the chain ending at *dst. */
 static bool move_to_bmap(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t dst_index, uint8_t **dst,
                          unsigned *pos, uint8_t *src)
@@ -24,13 +19,13 @@ static bool move_to_bmap(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t dst_in
         void *kobj = NULL, *eobj = NULL;
         uint8_t *sk = ns_key_at(t, src, i), *se = ns_elem_at(t, src, i);
         if (t->flags & RTMAP_INDIRECT_KEY) {
-            kobj = ns_alloc(h, t->key->size, value_align(t->key), t->key);
+            kobj = rtmap_alloc_value(&h->alloc, t->key);
             if (!kobj)
                 return false;
             memcpy(kobj, *(void **)sk, t->key->size);
         }
         if (t->flags & RTMAP_INDIRECT_ELEM) {
-            eobj = ns_alloc(h, t->elem->size, value_align(t->elem), t->elem);
+            eobj = rtmap_alloc_value(&h->alloc, t->elem);
             if (!eobj) {
                 if (kobj)
                     ns_free(h, kobj, t->key->size);

@@ -18,11 +18,6 @@ void ns_free(rtmap_hmap *h, void *p, size_t size)
     rtmap_free_with(&h->alloc, p, size);
 }
 
-static size_t value_align(const rtmap_type *vt)
-{
-    return vt->align ? vt->align : 1;
-}
-
 bool ns_retire_reserve(rtmap_hmap *h, size_t n)
 {
     if (h->retired_cap - h->retired_len >= n)
@@ -74,33 +69,6 @@ void ns_collect_retired_slow(const rtmap_maptype *t, rtmap_hmap *h)
 {
     if (!ns_iterators_live(h))
         ns_free_retired_all(t, h);
-}
-
-bool ns_new_entry_prepare(const rtmap_maptype *t, rtmap_hmap *h, ns_new_entry *ne)
-{
-    ne->key_obj = ne->elem_obj = NULL;
-    if (t->flags & RTMAP_INDIRECT_KEY) {
-        ne->key_obj = ns_alloc(h, t->key->size, value_align(t->key), t->key);
-        if (!ne->key_obj)
-            return false;
-    }
-    if (t->flags & RTMAP_INDIRECT_ELEM) {
-        ne->elem_obj = ns_alloc(h, t->elem->size, value_align(t->elem), t->elem);
-        if (!ne->elem_obj) {
-            ns_new_entry_release(t, h, ne);
-            return false;
-        }
-    }
-    return true;
-}
-
-void ns_new_entry_release(const rtmap_maptype *t, rtmap_hmap *h, ns_new_entry *ne)
-{
-    if (ne->key_obj)
-        ns_free(h, ne->key_obj, t->key->size);
-    if (ne->elem_obj)
-        ns_free(h, ne->elem_obj, t->elem->size);
-    ne->key_obj = ne->elem_obj = NULL;
 }
 
 /* ---- writing flag and failures ------------------------------------------------- */

@@ -241,12 +241,15 @@ RTMAP_INLINE void ns_collect_retired(const rtmap_maptype *t, rtmap_hmap *h)
 void ns_free_retired_all(const rtmap_maptype *t, rtmap_hmap *h);
 
 /* Indirect key/elem objects a new entry needs, allocated before the map changes. */
-typedef struct ns_new_entry {
-    void *key_obj;
-    void *elem_obj;
-} ns_new_entry;
-bool ns_new_entry_prepare(const rtmap_maptype *t, rtmap_hmap *h, ns_new_entry *ne);
-void ns_new_entry_release(const rtmap_maptype *t, rtmap_hmap *h, ns_new_entry *ne);
+typedef rtmap_new_entry ns_new_entry;
+RTMAP_INLINE bool ns_new_entry_prepare(const rtmap_maptype *t, rtmap_hmap *h, ns_new_entry *ne)
+{
+    return rtmap_new_entry_prepare(&h->alloc, t, ne);
+}
+RTMAP_INLINE void ns_new_entry_release(const rtmap_maptype *t, rtmap_hmap *h, ns_new_entry *ne)
+{
+    rtmap_new_entry_release(&h->alloc, t, ne);
+}
 
 /* ---- bucket arrays and overflow buckets (buckets.c) -------------------------------- */
 /* Go's makeBucketArray: 1 << b buckets, plus preallocated overflow buckets for

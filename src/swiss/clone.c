@@ -27,14 +27,14 @@ static bool copy_indirect(const rtmap_maptype *t, rtmap_hmap *dst, uint8_t *dg, 
         full = bitset_remove_first(full);
         uint8_t *ss = swiss_slot(t, sg, i), *ds = swiss_slot(t, dg, i);
         if (t->flags & RTMAP_INDIRECT_KEY) {
-            void *k = swiss_alloc(dst, t->key->size, t->key->align ? t->key->align : 1, t->key);
+            void *k = rtmap_alloc_value(&dst->alloc, t->key);
             if (!k)
                 return false;
             memcpy(k, *(void **)ss, t->key->size);
             *(void **)ds = k;
         }
         if (t->flags & RTMAP_INDIRECT_ELEM) {
-            void *e = swiss_alloc(dst, t->elem->size, t->elem->align ? t->elem->align : 1, t->elem);
+            void *e = rtmap_alloc_value(&dst->alloc, t->elem);
             if (!e)
                 return false;
             memcpy(e, *(void **)(ss + t->elemoff), t->elem->size);

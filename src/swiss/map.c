@@ -21,11 +21,6 @@ size_t swiss_group_bytes(const rtmap_maptype *t, uint64_t groups)
     return (size_t)groups * t->bucketsize;
 }
 
-static size_t value_align(const rtmap_type *vt)
-{
-    return vt->align ? vt->align : 1;
-}
-
 bool swiss_iterators_live(const rtmap_hmap *m)
 {
     return atomic_load_explicit(&((rtmap_hmap *)m)->live_iters, memory_order_relaxed) != 0;
@@ -97,33 +92,6 @@ bool rtmap_impl_writing(const rtmap_hmap *h)
 }
 
 /* ---- entries with indirect keys or elems ------------------------------------------ */
-
-bool swiss_new_entry_prepare(const rtmap_maptype *t, rtmap_hmap *m, swiss_new_entry *ne)
-{
-    ne->key_obj = ne->elem_obj = NULL;
-    if (t->flags & RTMAP_INDIRECT_KEY) {
-        ne->key_obj = swiss_alloc(m, t->key->size, value_align(t->key), t->key);
-        if (!ne->key_obj)
-            return false;
-    }
-    if (t->flags & RTMAP_INDIRECT_ELEM) {
-        ne->elem_obj = swiss_alloc(m, t->elem->size, value_align(t->elem), t->elem);
-        if (!ne->elem_obj) {
-            swiss_new_entry_release(t, m, ne);
-            return false;
-        }
-    }
-    return true;
-}
-
-void swiss_new_entry_release(const rtmap_maptype *t, rtmap_hmap *m, swiss_new_entry *ne)
-{
-    if (ne->key_obj)
-        swiss_free(m, ne->key_obj, t->key->size);
-    if (ne->elem_obj)
-        swiss_free(m, ne->elem_obj, t->elem->size);
-    ne->key_obj = ne->elem_obj = NULL;
-}
 
 void swiss_new_entry_store(const rtmap_maptype *t, uint8_t *slot, const void *key,
                            const swiss_new_entry *ne)

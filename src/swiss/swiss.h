@@ -198,12 +198,15 @@ RTMAP_INLINE void swiss_collect_retired(rtmap_hmap *m)
 size_t swiss_group_bytes(const rtmap_maptype *t, uint64_t groups);
 
 /* Indirect key/elem copies a new entry needs, allocated before the map changes. */
-typedef struct swiss_new_entry {
-    void *key_obj;
-    void *elem_obj;
-} swiss_new_entry;
-bool swiss_new_entry_prepare(const rtmap_maptype *t, rtmap_hmap *m, swiss_new_entry *ne);
-void swiss_new_entry_release(const rtmap_maptype *t, rtmap_hmap *m, swiss_new_entry *ne);
+typedef rtmap_new_entry swiss_new_entry;
+RTMAP_INLINE bool swiss_new_entry_prepare(const rtmap_maptype *t, rtmap_hmap *m, swiss_new_entry *ne)
+{
+    return rtmap_new_entry_prepare(&m->alloc, t, ne);
+}
+RTMAP_INLINE void swiss_new_entry_release(const rtmap_maptype *t, rtmap_hmap *m, swiss_new_entry *ne)
+{
+    rtmap_new_entry_release(&m->alloc, t, ne);
+}
 /* Writes key (and the indirect objects of ne) into a free slot. */
 void swiss_new_entry_store(const rtmap_maptype *t, uint8_t *slot, const void *key,
                            const swiss_new_entry *ne);
