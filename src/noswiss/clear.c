@@ -40,6 +40,8 @@ void rtmap_mapclear(const rtmap_maptype *t, rtmap_hmap *h)
 {
     if (!h || h->count == 0)
         return;
+    if (RTMAP_UNLIKELY(h->writing))
+        ns_fatal_concurrent_writes();
     ns_begin_write(h);
     ns_collect_retired(t, h);
     bool live = ns_iterators_live(h);

@@ -199,10 +199,10 @@ __attribute__((noreturn, cold))
 void ns_fatal_concurrent_read_write(void);
 /* Restores the writing flag, then raises RTMAP_PANIC_OUT_OF_MEMORY. */
 void ns_fail_oom(rtmap_hmap *h);
+/* Callers check h->writing first, before hashing, as Go does (a hasher that
+   panics must find the flag as it was); this only sets it. */
 RTMAP_INLINE void ns_begin_write(rtmap_hmap *h)
 {
-    if (RTMAP_UNLIKELY(h->writing))
-        ns_fatal_concurrent_writes();
     h->writing ^= 1;
 }
 RTMAP_INLINE void ns_end_write(rtmap_hmap *h)
