@@ -71,11 +71,19 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
     swiss_new_entry ne = { NULL, NULL };
     bool prepared = false;
     for (;;) {
-        swiss_table *tab = swiss_dir_lookup(m, hash);
+        /* The probe reads the groups through the directory entry; the table header
+           is needed only to insert. In a map of thousands of tables both are cache
+           misses: prefetching the header makes them overlap instead of following
+           one another. */
+        const swiss_dir_entry *d = swiss_dir_entry_for(m, hash);
+        swiss_table *tab = d->tab;
+        uint8_t *groups = d->groups;
+        __builtin_prefetch(tab, 1);
         uint8_t *del_group = NULL;
         unsigned del_slot = 0;
-        for (swiss_probe p = swiss_probe_start(hash, tab->group_mask);; swiss_probe_next(&p)) {
-            uint8_t *g = swiss_group(t, tab, p.offset);
+        for (swiss_probe p = swiss_probe_start(hash, d->group_mask);; swiss_probe_next(&p)) {
+            uint8_t *g = groups + p.offset * t->bucketsize;
+            swiss_group_prefetch(t, g);
             uint64_t w = ctrl_load(g);
             uint64_t match = group_match_h2(w, h2);
             while (match) {

@@ -72,6 +72,16 @@ RTMAP_INLINE uint8_t *swiss_slot(const rtmap_maptype *t, uint8_t *group, unsigne
 {
     return group + 8 + (size_t)slot * t->slotsize;
 }
+/* The slot a probe reads or writes is usually on another cache line than the
+   control word (a group of 64-bit keys and elems spans three). Fetching the rest of
+   the group with the control word overlaps those misses instead of starting them
+   after the match; in a map larger than the cache that is most of a lookup's time.
+   A prefetch never faults, even past the end of the block. */
+RTMAP_INLINE void swiss_group_prefetch(const rtmap_maptype *t, const uint8_t *group)
+{
+    __builtin_prefetch(group + 64);
+    __builtin_prefetch(group + t->bucketsize - 1);
+}
 RTMAP_INLINE void *swiss_slot_key(const rtmap_maptype *t, uint8_t *slot)
 {
     return (t->flags & RTMAP_INDIRECT_KEY) ? *(void **)slot : slot;
