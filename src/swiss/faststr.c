@@ -51,8 +51,13 @@ static uint8_t *small_find_long(const rtmap_maptype *t, const rtmap_hmap *m, con
     /* Every slot in order with a running pointer (see swiss_small_find_nohash);
        a free slot's key is zeroed, so its length never matches a long key. */
     for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++, slot += t->slotsize) {
-        if (slot_str(slot)->len != key->len || (ctrl_get(g, i) & 0x80) ||
-            !long_quick_equal(key, slot_str(slot)))
+        if (slot_str(slot)->len != key->len || (ctrl_get(g, i) & 0x80))
+            continue;
+        /* The same bytes (a key looked up with the string it was stored with):
+           equal without reading them. */
+        if (slot_str(slot)->ptr == key->ptr)
+            return slot;
+        if (!long_quick_equal(key, slot_str(slot)))
             continue;
         if (candidate)      /* two candidates: hashing is cheaper than two compares */
             return swiss_small_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
