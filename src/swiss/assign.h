@@ -77,11 +77,11 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
            one another. */
         const swiss_dir_entry *d = swiss_dir_entry_for(m, hash);
         swiss_table *tab = d->tab;
-        uint8_t *groups = d->groups;
+        uint8_t *groups = swiss_dir_groups(d);
         __builtin_prefetch(tab, 1);
         uint8_t *del_group = NULL;
         unsigned del_slot = 0;
-        for (swiss_probe p = swiss_probe_start(hash, d->group_mask);; swiss_probe_next(&p)) {
+        for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(d));; swiss_probe_next(&p)) {
             uint8_t *g = groups + p.offset * t->bucketsize;
             swiss_group_prefetch(t, g);
             uint64_t w = ctrl_load(g);

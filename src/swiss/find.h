@@ -15,12 +15,12 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
 {
     uint8_t h2 = swiss_h2(hash);
     const swiss_dir_entry *d = swiss_dir_entry_for(m, hash);
-    uint8_t *groups = d->groups;
+    uint8_t *groups = swiss_dir_groups(d);
     /* A caller that wants the position (delete) writes the table header next:
        fetch it while the group is being fetched. */
     if (pos)
         __builtin_prefetch(d->tab, 1);
-    for (swiss_probe p = swiss_probe_start(hash, d->group_mask);; swiss_probe_next(&p)) {
+    for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(d));; swiss_probe_next(&p)) {
         uint8_t *g = groups + p.offset * t->bucketsize;
         swiss_group_prefetch(t, g);
         uint64_t w = ctrl_load(g);

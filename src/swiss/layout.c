@@ -37,13 +37,14 @@ const rtmap_type swiss_table_type = {
 };
 
 static const uint8_t one_pointer_gcdata[] = { 1 };
-/* A directory entry: the table and its groups are pointers, the mask is not. */
+/* A directory entry: both words are pointers (the groups word points up to 7 bytes
+   into the group array: its low bits carry the group count). */
 static const uint8_t dir_entry_gcdata[] = {
     (uint8_t)((1u << (offsetof(swiss_dir_entry, tab) / WORD)) |
-              (1u << (offsetof(swiss_dir_entry, groups) / WORD))),
+              (1u << (offsetof(swiss_dir_entry, groups_log2) / WORD))),
 };
 const rtmap_type swiss_directory_type = {
-    .size = sizeof(swiss_dir_entry), .ptrbytes = offsetof(swiss_dir_entry, groups) + WORD,
+    .size = sizeof(swiss_dir_entry), .ptrbytes = sizeof(swiss_dir_entry),
     .align = _Alignof(swiss_dir_entry), .kind = RTMAP_KIND_STRUCT, .gcdata = dir_entry_gcdata,
     .str = "swiss.dirEntry",
 };

@@ -93,17 +93,31 @@ RTMAP_INLINE void *swiss_slot_elem(const rtmap_maptype *t, uint8_t *slot)
 }
 
 /* ---- directory -------------------------------------------------------------------
- * An entry names its table and repeats the table's groups pointer and group mask
- * (fixed for a table's life: tables are replaced, never resized in place), so that
- * a lookup goes from the directory straight to the group without first loading
+ * An entry names its table and also carries the table's groups pointer and group
+ * count (fixed for a table's life: tables are replaced, never resized in place), so
+ * that a lookup goes from the directory straight to the group without first loading
  * the table header, which in a map of thousands of tables is a cache miss of its
- * own. */
+ * own. The count is stored as log2 in the low 3 bits of the groups pointer (group
+ * arrays are 8-byte aligned and hold at most 128 groups): a 16-byte entry keeps the
+ * directory of a map of 8M entries at 256 KB, small enough to stay in L2 while the
+ * groups stream through it. */
 typedef struct swiss_dir_entry {
+    uintptr_t    groups_log2;   /* groups | log2(group count) */
     swiss_table *tab;
-    uint8_t     *groups;
-    uint64_t     group_mask;
 } swiss_dir_entry;
 
+#define SWISS_DIR_LOG2_BITS ((uintptr_t)7)
+_Static_assert(SWISS_MAX_TABLE_CAPACITY / SWISS_GROUP_SLOTS <= 128,
+               "a table's log2(group count) fits the low 3 bits of its groups pointer");
+
+RTMAP_INLINE uint8_t *swiss_dir_groups(const swiss_dir_entry *e)
+{
+    return (uint8_t *)(e->groups_log2 & ~SWISS_DIR_LOG2_BITS);
+}
+RTMAP_INLINE uint64_t swiss_dir_group_mask(const swiss_dir_entry *e)
+{
+    return ((uint64_t)1 << (e->groups_log2 & SWISS_DIR_LOG2_BITS)) - 1;
+}
 RTMAP_INLINE swiss_table *swiss_dir_at(const rtmap_hmap *m, size_t i)
 {
     return ((const swiss_dir_entry *)m->dir_ptr)[i].tab;
@@ -111,8 +125,8 @@ RTMAP_INLINE swiss_table *swiss_dir_at(const rtmap_hmap *m, size_t i)
 RTMAP_INLINE void swiss_dir_set(swiss_dir_entry *dir, size_t i, swiss_table *tab)
 {
     dir[i].tab = tab;
-    dir[i].groups = tab ? tab->groups : NULL;
-    dir[i].group_mask = tab ? tab->group_mask : 0;
+    dir[i].groups_log2 = tab ? (uintptr_t)tab->groups | (uintptr_t)__builtin_ctzll(tab->group_mask + 1)
+                             : 0;
 }
 /* The top global_depth bits of the hash, without a branch for depth 0 (a shift
    by 64 is undefined in C): the first shift leaves the top bit clear. */

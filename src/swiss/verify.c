@@ -162,7 +162,7 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
             if (j >= m->dir_len || swiss_dir_at(m, j) != tab)
                 return fail(why, len, "entry %zu: table does not cover its run", j);
             const swiss_dir_entry *e = &((const swiss_dir_entry *)m->dir_ptr)[j];
-            if (e->groups != tab->groups || e->group_mask != tab->group_mask)
+            if (swiss_dir_groups(e) != tab->groups || swiss_dir_group_mask(e) != tab->group_mask)
                 return fail(why, len, "entry %zu: stale copy of the table's groups or mask", j);
         }
         /* A table seen again past its run would fail the index check there. */
