@@ -12,15 +12,19 @@
 
 #define WORD sizeof(void *)
 
-/* The header's pointer words: dir_ptr, retired and the allocator's ctx. */
+/* The header's pointer words: dir_ptr, retired, the table header chunks and free
+   list, and the allocator's ctx. */
+#define HMAP_PTR(field) ((uint32_t)1 << (offsetof(rtmap_hmap, field) / WORD))
+#define HMAP_PTR_WORDS (HMAP_PTR(dir_ptr) | HMAP_PTR(retired) | HMAP_PTR(free_tables) | \
+                        HMAP_PTR(table_chunks) | HMAP_PTR(alloc.ctx))
 static const uint8_t hmap_gcdata[] = {
-    (uint8_t)((1u << (offsetof(rtmap_hmap, dir_ptr) / WORD))
-              | (1u << (offsetof(rtmap_hmap, retired) / WORD))),
-    (uint8_t)(1u << (offsetof(rtmap_hmap, alloc.ctx) / WORD - 8)),
+    (uint8_t)(HMAP_PTR_WORDS & 0xFF),
+    (uint8_t)((HMAP_PTR_WORDS >> 8) & 0xFF),
 };
-_Static_assert(offsetof(rtmap_hmap, retired) / WORD < 8, "hmap bitmap byte 0");
-_Static_assert(offsetof(rtmap_hmap, alloc.ctx) / WORD >= 8 &&
-               offsetof(rtmap_hmap, alloc.ctx) / WORD < 16, "hmap bitmap byte 1");
+_Static_assert(offsetof(rtmap_hmap, alloc.ctx) / WORD < 16, "hmap bitmap fits two bytes");
+_Static_assert(offsetof(rtmap_hmap, alloc.ctx) > offsetof(rtmap_hmap, table_chunks) &&
+               offsetof(rtmap_hmap, alloc.ctx) > offsetof(rtmap_hmap, free_tables),
+               "ptrbytes ends at alloc.ctx");
 _Static_assert(offsetof(rtmap_hmap, used) == 0, "the count comes first (ABI)");
 
 const rtmap_type swiss_hmap_type = {

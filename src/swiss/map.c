@@ -60,8 +60,12 @@ void swiss_retire(rtmap_hmap *m, void *p, size_t size)
 
 static void free_retired(rtmap_hmap *m)
 {
-    for (size_t i = 0; i < m->retired_len; i++)
-        swiss_free(m, m->retired[i].ptr, m->retired[i].size);
+    for (size_t i = 0; i < m->retired_len; i++) {
+        if (m->retired[i].size == SWISS_RETIRED_HEADER)
+            swiss_table_header_put(m, m->retired[i].ptr);
+        else
+            swiss_free(m, m->retired[i].ptr, m->retired[i].size);
+    }
     swiss_free(m, m->retired, m->retired_cap * sizeof *m->retired);
     m->retired = NULL;
     m->retired_len = m->retired_cap = 0;
@@ -165,6 +169,7 @@ void swiss_free_storage(const rtmap_maptype *t, rtmap_hmap *m)
     m->dir_ptr = NULL;
     m->dir_len = 0;
     free_retired(m);
+    swiss_table_headers_free(m);
 }
 
 /* ---- creation ------------------------------------------------------------------- */

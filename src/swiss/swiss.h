@@ -25,16 +25,20 @@ typedef struct swiss_table {
     uint16_t growth_left;     /* inserts into empty slots left before a rehash */
     uint8_t  local_depth;
     uint8_t  shrink_below;    /* a delete leaving used below this tries to shrink/merge */
-    intptr_t index;           /* first directory entry pointing here; -1: stale */
+    intptr_t index;           /* first directory entry pointing here; -1: stale;
+                                 SWISS_TABLE_FREE: unused header (table_headers.c) */
     uint8_t *groups;
     uint64_t group_mask;      /* capacity / 8 - 1 */
 } swiss_table;
 
+#define SWISS_TABLE_FREE ((intptr_t)-2)
+
 /* Storage the map no longer uses but an iterator may still read. */
 typedef struct swiss_retired {
     void  *ptr;
-    size_t size;
+    size_t size;              /* SWISS_RETIRED_HEADER: ptr is a table header */
 } swiss_retired;
+#define SWISS_RETIRED_HEADER ((size_t)0)
 
 struct rtmap_hmap {
     intptr_t  used;               /* first member: the entry count (ABI) */
@@ -51,6 +55,8 @@ struct rtmap_hmap {
     uint64_t  clear_seq;          /* bumped by every effective clear */
     swiss_retired *retired;       /* freed when no iterator is live */
     size_t    retired_len, retired_cap;
+    swiss_table *free_tables;     /* unused table headers (table_headers.c) */
+    swiss_table *table_chunks;    /* the chunks table headers come from */
     _Atomic(uintptr_t) live_iters;
     rtmap_allocator alloc;        /* the allocator current at makemap */
 };
@@ -246,6 +252,16 @@ uint8_t *swiss_new_small_group(const rtmap_maptype *t, rtmap_hmap *m);
 /* Moves the 8 entries of the small group into a table of 16 slots behind a
    directory of one entry. False (map unchanged) when an allocation fails. */
 bool swiss_grow_to_table(const rtmap_maptype *t, rtmap_hmap *m);
+
+/* ---- table headers (table_headers.c) ------------------------------------------------- */
+/* A zeroed header from the map's chunks; NULL when a new chunk cannot be allocated. */
+swiss_table *swiss_table_header_get(rtmap_hmap *m);
+void swiss_table_header_put(rtmap_hmap *m, swiss_table *tab);
+/* Frees every chunk; the map must hold no table any more. */
+void swiss_table_headers_free(rtmap_hmap *m);
+/* For the invariant checker: free headers, and headers the chunks hold in all. */
+size_t swiss_table_headers_free_count(const rtmap_hmap *m);
+size_t swiss_table_headers_capacity(const rtmap_hmap *m);
 
 /* ---- tables (table.c) ---------------------------------------------------------------- */
 swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,

@@ -12,13 +12,13 @@
 swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,
                              uint8_t local_depth, intptr_t index)
 {
-    swiss_table *tab = swiss_alloc(m, sizeof *tab, _Alignof(swiss_table), &swiss_table_type);
+    swiss_table *tab = swiss_table_header_get(m);
     if (!tab)
         return NULL;
     uint64_t groups = capacity / SWISS_GROUP_SLOTS;
     tab->groups = swiss_alloc(m, swiss_group_bytes(t, groups), 8, t->bucket);
     if (!tab->groups) {
-        swiss_free(m, tab, sizeof *tab);
+        swiss_table_header_put(m, tab);
         return NULL;
     }
     for (uint64_t i = 0; i < groups; i++)
@@ -35,13 +35,16 @@ swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t cap
 void swiss_table_free(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 {
     swiss_free(m, tab->groups, swiss_group_bytes(t, tab->group_mask + 1));
-    swiss_free(m, tab, sizeof *tab);
+    swiss_table_header_put(m, tab);
 }
 
 void swiss_table_retire(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 {
     swiss_retire(m, tab->groups, swiss_group_bytes(t, tab->group_mask + 1));
-    swiss_retire(m, tab, sizeof *tab);
+    if (swiss_iterators_live(m))
+        swiss_retire(m, tab, SWISS_RETIRED_HEADER);
+    else
+        swiss_table_header_put(m, tab);
 }
 
 uint64_t swiss_hash_stored_key(const rtmap_maptype *t, const rtmap_hmap *m, const void *key)

@@ -117,6 +117,24 @@ static bool check_table(const rtmap_maptype *t, const rtmap_hmap *m, const swiss
     return true;
 }
 
+/* Every header of the chunks is in use by one of the live tables, retired with a
+   replaced table an iterator may still read, or on the free list. */
+static bool check_headers(const rtmap_hmap *m, size_t live_tables, char *why, size_t len)
+{
+    size_t retired = 0;
+    for (size_t i = 0; i < m->retired_len; i++)
+        retired += m->retired[i].size == SWISS_RETIRED_HEADER;
+    size_t free_headers = swiss_table_headers_free_count(m);
+    for (const swiss_table *tab = m->free_tables; tab; tab = (const swiss_table *)(const void *)tab->groups)
+        if (tab->index != SWISS_TABLE_FREE || tab->used || tab->capacity)
+            return fail(why, len, "a free table header is marked in use");
+    size_t capacity = swiss_table_headers_capacity(m);
+    if (live_tables + retired + free_headers != capacity)
+        return fail(why, len, "table headers: %zu live + %zu retired + %zu free != %zu in the chunks",
+                    live_tables, retired, free_headers, capacity);
+    return true;
+}
+
 bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t len)
 {
     if (!m)
@@ -128,7 +146,7 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
     if (!m->dir_ptr) {
         if (m->used || m->dir_len)
             return fail(why, len, "unallocated map with used %ld dir_len %zu", (long)m->used, m->dir_len);
-        return true;
+        return check_headers(m, 0, why, len);
     }
     if (m->dir_len == 0) {
         unsigned full = 0, deleted = 0, empty = 0;
@@ -138,7 +156,7 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
             return fail(why, len, "small map with tombstones");
         if ((intptr_t)full != m->used)
             return fail(why, len, "small map: used %ld but %u full slots", (long)m->used, full);
-        return true;
+        return check_headers(m, 0, why, len);
     }
     if (m->global_depth > 63 || m->dir_len != (size_t)1 << m->global_depth)
         return fail(why, len, "dir_len %zu for global depth %u", m->dir_len, m->global_depth);
@@ -147,7 +165,7 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
     if (m->global_depth < m->hint_depth)
         return fail(why, len, "global depth %u below the hint's %u", m->global_depth, m->hint_depth);
     intptr_t total = 0;
-    size_t full_depth = 0;
+    size_t full_depth = 0, tables = 0;
     for (size_t i = 0; i < m->dir_len;) {
         const swiss_table *tab = swiss_dir_at(m, i);
         if (!tab)
@@ -170,6 +188,7 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
             return false;
         total += tab->used;
         full_depth += tab->local_depth == m->global_depth;
+        tables++;
         i += span;
     }
     if (total != m->used)
@@ -177,5 +196,5 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
     if (full_depth != m->full_depth_tables)
         return fail(why, len, "%zu tables at full depth, the count says %zu", full_depth,
                     m->full_depth_tables);
-    return true;
+    return check_headers(m, tables, why, len);
 }
