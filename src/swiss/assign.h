@@ -129,6 +129,8 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
                 tab->growth_left--;
                 tab->used++;
                 m->used++;
+                if (RTMAP_UNLIKELY(tab->clean))
+                    swiss_note_dirty(m, tab);
                 return slot;
             }
             if (!swiss_table_prune_tombstones(t, m, tab) && !swiss_table_rehash(t, m, tab)) {

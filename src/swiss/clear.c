@@ -3,7 +3,17 @@
  * to do: a map with no entries and no possible tombstone returns at once, and a
  * table with neither entries nor tombstones is skipped, so clearing an already
  * empty map with a huge directory does no per-slot work. Iterators notice the
- * clear through clear_seq and end. */
+ * clear through clear_seq and end.
+ *
+ * A map that grew large and is then used with few entries between clears (Go's
+ * BenchmarkMapClear) would still pay for a walk over every table. So the map
+ * remembers, by directory index, the first few tables written since the last
+ * clear: a table is "clean" after a clear, and the insert that makes it dirty
+ * (one predictable branch on a header it already writes) adds it to the list.
+ * While the list is valid, a clear visits only the tables on it. It becomes
+ * invalid when it overflows, when a table is made (rebuilt tables are filled
+ * without inserts) and when the directory is resized (the indexes move); the
+ * next clear then visits every table and starts a new list. */
 #include "swiss.h"
 
 static bool has_indirect(const rtmap_maptype *t)
@@ -26,26 +36,45 @@ static void clear_group(const rtmap_maptype *t, rtmap_hmap *m, uint8_t *g)
     ctrl_store(g, SWISS_CTRL_ALL_EMPTY);
 }
 
+static void clear_table(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
+{
+    uint16_t max_growth = swiss_max_growth(tab->capacity);
+    if (tab->used != 0 || tab->growth_left != max_growth) {
+        for (uint64_t g = 0; g <= tab->group_mask; g++)
+            clear_group(t, m, swiss_group(t, tab, g));
+        tab->used = 0;
+        tab->growth_left = max_growth;
+    }
+    tab->clean = true;
+}
+
+void swiss_note_dirty(rtmap_hmap *m, swiss_table *tab)
+{
+    tab->clean = false;
+    if (m->dirty_len < SWISS_DIRTY_LIST_LEN && (uintptr_t)tab->index <= UINT32_MAX)
+        m->dirty_tables[m->dirty_len++] = (uint32_t)tab->index;
+    else
+        m->dirty_list_valid = false;
+}
+
 void swiss_clear_locked(const rtmap_maptype *t, rtmap_hmap *m)
 {
     if (m->dir_len == 0) {
         clear_group(t, m, m->dir_ptr);
+    } else if (m->dirty_list_valid) {
+        for (unsigned k = 0; k < m->dirty_len; k++)
+            clear_table(t, m, swiss_dir_at(m, m->dirty_tables[k]));
     } else {
         swiss_table *last = NULL;
         for (size_t i = 0; i < m->dir_len; i++) {
             swiss_table *tab = swiss_dir_at(m, i);
-            if (tab == last)
-                continue;
+            if (tab != last)
+                clear_table(t, m, tab);
             last = tab;
-            uint16_t max_growth = swiss_max_growth(tab->capacity);
-            if (tab->used == 0 && tab->growth_left == max_growth)
-                continue;
-            for (uint64_t g = 0; g <= tab->group_mask; g++)
-                clear_group(t, m, swiss_group(t, tab, g));
-            tab->used = 0;
-            tab->growth_left = max_growth;
         }
     }
+    m->dirty_len = 0;
+    m->dirty_list_valid = true;
     m->used = 0;
     m->tombstone_possible = false;
     m->clear_seq++;

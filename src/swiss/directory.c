@@ -42,6 +42,7 @@ void swiss_dir_double(rtmap_hmap *m, swiss_dir_entry *new_dir)
     }
     m->dir_ptr = new_dir;
     m->dir_len = 2 * len;
+    swiss_forget_dirty_list(m);     /* it names tables by index */
     m->global_depth++;
     m->global_shift--;
     swiss_dir_free(m, old, len);
@@ -67,6 +68,7 @@ void swiss_dir_halve(rtmap_hmap *m, swiss_dir_entry *new_dir)
     }
     m->dir_ptr = new_dir;
     m->dir_len = len;
+    swiss_forget_dirty_list(m);     /* it names tables by index */
     m->global_depth = depth;
     m->global_shift++;
     m->full_depth_tables = full_depth;

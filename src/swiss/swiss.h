@@ -25,6 +25,7 @@ typedef struct swiss_table {
     uint16_t growth_left;     /* inserts into empty slots left before a rehash */
     uint8_t  local_depth;
     uint8_t  shrink_below;    /* a delete leaving used below this tries to shrink/merge */
+    bool     clean;           /* empty, no tombstone, not in the map's dirty list (clear.c) */
     intptr_t index;           /* first directory entry pointing here; -1: stale;
                                  SWISS_TABLE_FREE: unused header (table_headers.c) */
     uint8_t *groups;
@@ -32,6 +33,7 @@ typedef struct swiss_table {
 } swiss_table;
 
 #define SWISS_TABLE_FREE ((intptr_t)-2)
+#define SWISS_DIRTY_LIST_LEN 4
 
 /* Storage the map no longer uses but an iterator may still read. */
 typedef struct swiss_retired {
@@ -59,6 +61,11 @@ struct rtmap_hmap {
     swiss_table *table_chunks;    /* the chunks table headers come from */
     _Atomic(uintptr_t) live_iters;
     rtmap_allocator alloc;        /* the allocator current at makemap */
+    /* Tables written since the last clear, by directory index (clear.c); only
+       while dirty_list_valid, otherwise a clear visits every table. */
+    uint32_t  dirty_tables[SWISS_DIRTY_LIST_LEN];
+    uint8_t   dirty_len;
+    bool      dirty_list_valid;
 };
 
 /* Layout descriptors of the implementation's own blocks (precise-GC bitmaps). */
@@ -315,5 +322,9 @@ bool swiss_check_hashable(const rtmap_maptype *t, const void *key);
 
 /* ---- clear (clear.c) ---------------------------------------------------------------------- */
 void swiss_clear_locked(const rtmap_maptype *t, rtmap_hmap *m);
+/* A clean table receives its first entry since the last clear. */
+RTMAP_NOINLINE void swiss_note_dirty(rtmap_hmap *m, swiss_table *tab);
+/* The set of tables changed (a table was made): the next clear visits them all. */
+RTMAP_INLINE void swiss_forget_dirty_list(rtmap_hmap *m) { m->dirty_list_valid = false; }
 
 #endif /* RTMAP_SWISS_H */

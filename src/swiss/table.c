@@ -29,6 +29,8 @@ swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t cap
     tab->index = index;
     tab->group_mask = groups - 1;
     tab->shrink_below = 0;          /* set by whoever fills it */
+    tab->clean = false;             /* whoever fills it does not note it dirty */
+    swiss_forget_dirty_list(m);
     return tab;
 }
 

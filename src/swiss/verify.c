@@ -114,6 +114,17 @@ static bool check_table(const rtmap_maptype *t, const rtmap_hmap *m, const swiss
         return fail(why, len, "table at %zu has no empty slot", at);
     if (deleted && !m->tombstone_possible)
         return fail(why, len, "tombstones exist but tombstone_possible is false");
+    if (tab->clean && (full || deleted))
+        return fail(why, len, "table at %zu is marked clean but holds %u entries, %u tombstones",
+                    at, full, deleted);
+    if (m->dirty_list_valid) {
+        bool listed = false;
+        for (unsigned k = 0; k < m->dirty_len; k++)
+            listed |= m->dirty_tables[k] == (uint32_t)at;
+        if (listed == tab->clean)
+            return fail(why, len, "table at %zu: %s but %s the dirty list", at,
+                        tab->clean ? "clean" : "not clean", listed ? "on" : "not on");
+    }
     return true;
 }
 
@@ -164,6 +175,12 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
         return fail(why, len, "global shift %u for depth %u", m->global_shift, m->global_depth);
     if (m->global_depth < m->hint_depth)
         return fail(why, len, "global depth %u below the hint's %u", m->global_depth, m->hint_depth);
+    if (m->dirty_len > SWISS_DIRTY_LIST_LEN)
+        return fail(why, len, "dirty list of %u tables", m->dirty_len);
+    for (unsigned k = 0; m->dirty_list_valid && k < m->dirty_len; k++)
+        if (m->dirty_tables[k] >= m->dir_len ||
+            swiss_dir_at(m, m->dirty_tables[k])->index != (intptr_t)m->dirty_tables[k])
+            return fail(why, len, "dirty list entry %u names no table's first entry", k);
     intptr_t total = 0;
     size_t full_depth = 0, tables = 0;
     for (size_t i = 0; i < m->dir_len;) {

@@ -710,6 +710,65 @@ static void test_clear_reuses_and_ends_iteration(void **state)
     rt_use_heap_allocator();
 }
 
+/* A clear after a few inserts visits only the tables those inserts dirtied (the
+   map's dirty list), and still leaves no entry anywhere: with 1..6 new keys the
+   list holds up to 4 tables, then overflows and the clear walks every table. A
+   split in between invalidates the list. */
+static void test_clear_visits_dirty_tables(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    for (uint64_t k = 0; k < 20000; k++)
+        *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+    rtmap_mapclear(t, m);
+    RT_VERIFY(t, m);
+    assert_true(m->dirty_list_valid);
+    assert_int_equal(m->dirty_len, 0);
+    assert_true(st_table_count(m) > 8);
+    uint64_t next = 1000000;
+    for (unsigned round = 0; round < 40; round++) {
+        unsigned n = 1 + round % 6;
+        const swiss_table *seen[6];
+        unsigned distinct = 0;
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t k = next++;
+            const swiss_table *tab = swiss_dir_lookup(m, t->hasher(t->key, &k, m->seed));
+            bool dup = false;
+            for (unsigned j = 0; j < distinct; j++)
+                dup |= seen[j] == tab;
+            if (!dup)
+                seen[distinct++] = tab;
+            *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+            RT_VERIFY(t, m);
+        }
+        assert_int_equal(m->dirty_list_valid, distinct <= SWISS_DIRTY_LIST_LEN);
+        if (m->dirty_list_valid)
+            assert_int_equal(m->dirty_len, distinct);
+        rtmap_mapclear(t, m);
+        RT_VERIFY(t, m);
+        assert_int_equal(rtmap_maplen(m), 0);
+        for (size_t i = 0; i < m->dir_len; i++)
+            assert_int_equal(swiss_dir_at(m, i)->used, 0);
+        for (uint64_t k = next - n; k < next; k++) {
+            bool ok;
+            rtmap_mapaccess2_fast64(t, m, k, &ok);
+            assert_false(ok);
+        }
+    }
+    /* Growth past the tables' size splits them: the list no longer holds. */
+    size_t tables = st_table_count(m);
+    for (uint64_t k = 0; k < 60000; k++)
+        *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+    assert_true(st_table_count(m) > tables);
+    assert_false(m->dirty_list_valid);
+    rtmap_mapclear(t, m);
+    RT_VERIFY(t, m);
+    for (size_t i = 0; i < m->dir_len; i++)
+        assert_int_equal(swiss_dir_at(m, i)->used, 0);
+    rtmap_mapfree(t, m);
+}
+
 static void test_clone_deep_copies_indirect(void **state)
 {
     (void)state;
@@ -1024,6 +1083,7 @@ int main(void)
         cmocka_unit_test(test_prune_tombstones),
         cmocka_unit_test(test_put_delete_tombstone),
         cmocka_unit_test(test_clear_reuses_and_ends_iteration),
+        cmocka_unit_test(test_clear_visits_dirty_tables),
         cmocka_unit_test(test_clone_deep_copies_indirect),
         cmocka_unit_test(test_retired_storage),
         cmocka_unit_test(test_iteration_order_varies),
