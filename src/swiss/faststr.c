@@ -43,14 +43,15 @@ static inline bool long_quick_equal(const rtmap_string *a, const rtmap_string *b
            memcmp(a->ptr + a->len - 8, b->ptr + b->len - 8, 8) == 0;
 }
 
-static uint8_t *small_find_long(const rtmap_maptype *t, const rtmap_hmap *m, const rtmap_string *key)
+/* From slot `first`, the first of the key's length: filter on the first and last
+   8 bytes, hash when two slots pass. */
+static RTMAP_NOINLINE uint8_t *small_find_long_from(const rtmap_maptype *t, const rtmap_hmap *m,
+                                                    const rtmap_string *key, unsigned first)
 {
     uint8_t *g = m->dir_ptr;
-    uint8_t *slot = swiss_slot(t, g, 0);
+    uint8_t *slot = swiss_slot(t, g, first);
     uint8_t *candidate = NULL;
-    /* Every slot in order with a running pointer (see swiss_small_find_nohash);
-       a free slot's key is zeroed, so its length never matches a long key. */
-    for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++, slot += t->slotsize) {
+    for (unsigned i = first; i < SWISS_GROUP_SLOTS; i++, slot += t->slotsize) {
         if (slot_str(slot)->len != key->len || (ctrl_get(g, i) & 0x80))
             continue;
         /* The same bytes (a key looked up with the string it was stored with):
@@ -64,6 +65,20 @@ static uint8_t *small_find_long(const rtmap_maptype *t, const rtmap_hmap *m, con
         candidate = slot;
     }
     return candidate && str_equal(key, slot_str(candidate)) ? candidate : NULL;
+}
+
+/* The common case, a key whose length no stored key has, stays a tight loop over
+   the lengths (every slot in order with a running pointer, see
+   swiss_small_find_nohash; a free slot's key is zeroed, so its length never
+   matches a long key); the rest is out of line. */
+RTMAP_INLINE uint8_t *small_find_long(const rtmap_maptype *t, const rtmap_hmap *m,
+                                      const rtmap_string *key)
+{
+    const uint8_t *slot = swiss_slot(t, m->dir_ptr, 0);
+    for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++, slot += t->slotsize)
+        if (slot_str(slot)->len == key->len)
+            return small_find_long_from(t, m, key, i);
+    return NULL;
 }
 
 static uint8_t *findstr(const rtmap_maptype *t, const rtmap_hmap *m, const rtmap_string *key)
