@@ -116,11 +116,13 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
             }
             unsigned i;
             if (del_group) {
+                /* Its group is marked dirty already: the tombstone was an entry. */
                 g = del_group;
                 i = del_slot;
                 tab->growth_left++;        /* reusing a tombstone costs no growth */
             } else {
                 i = bitset_first(empty);
+                tab->dirty_groups |= swiss_dirty_bit(p.offset);
             }
             if (tab->growth_left > 0) {
                 uint8_t *slot = swiss_slot(t, g, i);

@@ -40,11 +40,17 @@ static void clear_table(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 {
     uint16_t max_growth = swiss_max_growth(tab->capacity);
     if (tab->used != 0 || tab->growth_left != max_growth) {
-        for (uint64_t g = 0; g <= tab->group_mask; g++)
-            clear_group(t, m, swiss_group(t, tab, g));
+        /* Only the groups ever written since the last clear; a bit stands for
+           groups g and g + 64 of a table of 128 groups. */
+        for (uint64_t dirty = tab->dirty_groups; dirty; dirty &= dirty - 1) {
+            uint64_t g = (uint64_t)__builtin_ctzll(dirty);
+            for (; g <= tab->group_mask; g += 64)
+                clear_group(t, m, swiss_group(t, tab, g));
+        }
         tab->used = 0;
         tab->growth_left = max_growth;
     }
+    tab->dirty_groups = 0;
     tab->clean = true;
 }
 

@@ -26,11 +26,16 @@ typedef struct swiss_table {
     uint8_t  local_depth;
     uint8_t  shrink_below;    /* a delete leaving used below this tries to shrink/merge */
     bool     clean;           /* empty, no tombstone, not in the map's dirty list (clear.c) */
+    uint16_t group_mask;      /* capacity / 8 - 1 */
     intptr_t index;           /* first directory entry pointing here; -1: stale;
                                  SWISS_TABLE_FREE: unused header (table_headers.c) */
     uint8_t *groups;
-    uint64_t group_mask;      /* capacity / 8 - 1 */
+    /* Bit g % 64: group g may hold an entry or a tombstone (set when a slot is
+       filled, reset by clear), so that a clear skips the groups never written. */
+    uint64_t dirty_groups;
 } swiss_table;
+
+RTMAP_INLINE uint64_t swiss_dirty_bit(uint64_t group) { return (uint64_t)1 << (group & 63); }
 
 #define SWISS_TABLE_FREE ((intptr_t)-2)
 #define SWISS_DIRTY_LIST_LEN 4

@@ -27,9 +27,10 @@ swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t cap
     tab->growth_left = swiss_max_growth(capacity);
     tab->local_depth = local_depth;
     tab->index = index;
-    tab->group_mask = groups - 1;
+    tab->group_mask = (uint16_t)(groups - 1);
     tab->shrink_below = 0;          /* set by whoever fills it */
     tab->clean = false;             /* whoever fills it does not note it dirty */
+    tab->dirty_groups = 0;
     swiss_forget_dirty_list(m);
     return tab;
 }
@@ -69,6 +70,7 @@ void swiss_table_unchecked_put(const rtmap_maptype *t, swiss_table *tab, uint64_
             ctrl_set(g, i, swiss_h2(hash));
             tab->growth_left--;
             tab->used++;
+            tab->dirty_groups |= swiss_dirty_bit(p.offset);
             return;
         }
         swiss_probe_next(&p);

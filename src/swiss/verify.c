@@ -98,8 +98,12 @@ static bool check_table(const rtmap_maptype *t, const rtmap_hmap *m, const swiss
     unsigned full = 0, deleted = 0, empty = 0;
     for (uint64_t gi = 0; gi <= tab->group_mask; gi++) {
         uint8_t *g = swiss_group(t, tab, gi);
+        unsigned used_before = full + deleted;
         if (!check_group(t, m, tab, g, &full, &deleted, &empty, why, len))
             return false;
+        if (full + deleted > used_before && !(tab->dirty_groups & swiss_dirty_bit(gi)))
+            return fail(why, len, "table at %zu: group %llu holds entries but is not marked dirty",
+                        at, (unsigned long long)gi);
     }
     if (full != tab->used)
         return fail(why, len, "table at %zu: used %u but %u full slots", at, tab->used, full);
