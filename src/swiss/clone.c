@@ -52,6 +52,7 @@ static swiss_table *clone_table(const rtmap_maptype *t, rtmap_hmap *dst, const s
     uint8_t *groups = tab->groups;
     *tab = *src;
     tab->groups = groups;
+    tab->in_slab = false;           /* the clone's groups are its own block */
     memcpy(groups, src->groups, swiss_group_bytes(t, src->group_mask + 1));
     return tab;
 }

@@ -16,14 +16,16 @@
    list, and the allocator's ctx. */
 #define HMAP_PTR(field) ((uint32_t)1 << (offsetof(rtmap_hmap, field) / WORD))
 #define HMAP_PTR_WORDS (HMAP_PTR(dir_ptr) | HMAP_PTR(retired) | HMAP_PTR(free_tables) | \
-                        HMAP_PTR(table_chunks) | HMAP_PTR(alloc.ctx))
+                        HMAP_PTR(table_chunks) | HMAP_PTR(groups_slab) | HMAP_PTR(alloc.ctx))
 static const uint8_t hmap_gcdata[] = {
     (uint8_t)(HMAP_PTR_WORDS & 0xFF),
     (uint8_t)((HMAP_PTR_WORDS >> 8) & 0xFF),
+    (uint8_t)((HMAP_PTR_WORDS >> 16) & 0xFF),
 };
-_Static_assert(offsetof(rtmap_hmap, alloc.ctx) / WORD < 16, "hmap bitmap fits two bytes");
+_Static_assert(offsetof(rtmap_hmap, alloc.ctx) / WORD < 24, "hmap bitmap fits three bytes");
 _Static_assert(offsetof(rtmap_hmap, alloc.ctx) > offsetof(rtmap_hmap, table_chunks) &&
-               offsetof(rtmap_hmap, alloc.ctx) > offsetof(rtmap_hmap, free_tables),
+               offsetof(rtmap_hmap, alloc.ctx) > offsetof(rtmap_hmap, free_tables) &&
+               offsetof(rtmap_hmap, alloc.ctx) > offsetof(rtmap_hmap, groups_slab),
                "ptrbytes ends at alloc.ctx");
 _Static_assert(offsetof(rtmap_hmap, used) == 0, "the count comes first (ABI)");
 

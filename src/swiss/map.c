@@ -168,6 +168,11 @@ void swiss_free_storage(const rtmap_maptype *t, rtmap_hmap *m)
     }
     m->dir_ptr = NULL;
     m->dir_len = 0;
+    /* A presize that failed before its first table owns the slab alone. */
+    swiss_free(m, m->groups_slab, m->slab_bytes);
+    m->groups_slab = NULL;
+    m->slab_bytes = 0;
+    m->slab_tables = 0;
     free_retired(m);
     swiss_table_headers_free(m);
 }
@@ -217,8 +222,21 @@ static bool presize(const rtmap_maptype *t, rtmap_hmap *m, uint64_t hint)
         return false;
     m->dir_ptr = dir;
     m->dir_len = (size_t)dir_size;
+    /* One block for the groups of every table: one allocation instead of one per
+       table, and a block large enough that the C heap maps it (and, once freed,
+       keeps the next one mapped) rather than trimming and faulting its pages
+       back in on every map of the same size. */
+    size_t table_bytes = swiss_group_bytes(t, capacity / SWISS_GROUP_SLOTS);
+    m->slab_bytes = table_bytes * (size_t)dir_size;
+    m->groups_slab = swiss_alloc(m, m->slab_bytes, 8, t->bucket);
+    if (!m->groups_slab) {
+        m->slab_bytes = 0;
+        swiss_free_storage(t, m);
+        return false;
+    }
     for (size_t i = 0; i < dir_size; i++) {
-        swiss_table *tab = swiss_table_new(t, m, (uint16_t)capacity, depth, (intptr_t)i);
+        swiss_table *tab = swiss_table_new_in_slab(t, m, (uint16_t)capacity, depth, (intptr_t)i,
+                                                   m->groups_slab + i * table_bytes);
         if (!tab) {
             swiss_free_storage(t, m);
             return false;

@@ -26,6 +26,7 @@ typedef struct swiss_table {
     uint8_t  local_depth;
     uint8_t  shrink_below;    /* a delete leaving used below this tries to shrink/merge */
     bool     clean;           /* empty, no tombstone, not in the map's dirty list (clear.c) */
+    bool     in_slab;         /* groups are part of the map's groups_slab (presize) */
     uint16_t group_mask;      /* capacity / 8 - 1 */
     intptr_t index;           /* first directory entry pointing here; -1: stale;
                                  SWISS_TABLE_FREE: unused header (table_headers.c) */
@@ -64,6 +65,7 @@ struct rtmap_hmap {
     size_t    retired_len, retired_cap;
     swiss_table *free_tables;     /* unused table headers (table_headers.c) */
     swiss_table *table_chunks;    /* the chunks table headers come from */
+    uint8_t  *groups_slab;        /* presize's one block for the groups of all its tables */
     _Atomic(uintptr_t) live_iters;
     rtmap_allocator alloc;        /* the allocator current at makemap */
     /* Tables written since the last clear, by directory index (clear.c); only
@@ -71,6 +73,8 @@ struct rtmap_hmap {
     uint32_t  dirty_tables[SWISS_DIRTY_LIST_LEN];
     uint8_t   dirty_len;
     bool      dirty_list_valid;
+    size_t    slab_tables;        /* live tables whose groups are in groups_slab */
+    size_t    slab_bytes;
 };
 
 /* Layout descriptors of the implementation's own blocks (precise-GC bitmaps). */
@@ -278,6 +282,9 @@ size_t swiss_table_headers_capacity(const rtmap_hmap *m);
 /* ---- tables (table.c) ---------------------------------------------------------------- */
 swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,
                              uint8_t local_depth, intptr_t index);
+/* A table whose groups are the given part of m->groups_slab (presize). */
+swiss_table *swiss_table_new_in_slab(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,
+                                     uint8_t local_depth, intptr_t index, uint8_t *groups);
 void swiss_table_free(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
 /* Retires a replaced table (struct and groups); room was reserved beforehand. */
 void swiss_table_retire(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);

@@ -9,18 +9,10 @@
  * was. The work of one rehash is bounded by one table (at most 896 entries). */
 #include "swiss.h"
 
-swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,
-                             uint8_t local_depth, intptr_t index)
+static void table_init(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab,
+                       uint16_t capacity, uint8_t local_depth, intptr_t index)
 {
-    swiss_table *tab = swiss_table_header_get(m);
-    if (!tab)
-        return NULL;
     uint64_t groups = capacity / SWISS_GROUP_SLOTS;
-    tab->groups = swiss_alloc(m, swiss_group_bytes(t, groups), 8, t->bucket);
-    if (!tab->groups) {
-        swiss_table_header_put(m, tab);
-        return NULL;
-    }
     for (uint64_t i = 0; i < groups; i++)
         ctrl_store(tab->groups + i * t->bucketsize, SWISS_CTRL_ALL_EMPTY);
     tab->capacity = capacity;
@@ -32,18 +24,67 @@ swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t cap
     tab->clean = false;             /* whoever fills it does not note it dirty */
     tab->dirty_groups = 0;
     swiss_forget_dirty_list(m);
+}
+
+swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,
+                             uint8_t local_depth, intptr_t index)
+{
+    swiss_table *tab = swiss_table_header_get(m);
+    if (!tab)
+        return NULL;
+    tab->groups = swiss_alloc(m, swiss_group_bytes(t, capacity / SWISS_GROUP_SLOTS), 8, t->bucket);
+    if (!tab->groups) {
+        swiss_table_header_put(m, tab);
+        return NULL;
+    }
+    table_init(t, m, tab, capacity, local_depth, index);
     return tab;
+}
+
+swiss_table *swiss_table_new_in_slab(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,
+                                     uint8_t local_depth, intptr_t index, uint8_t *groups)
+{
+    swiss_table *tab = swiss_table_header_get(m);
+    if (!tab)
+        return NULL;
+    tab->groups = groups;
+    tab->in_slab = true;
+    m->slab_tables++;
+    table_init(t, m, tab, capacity, local_depth, index);
+    return tab;
+}
+
+/* The slab goes when its last table does (retired instead while an iterator may
+   still read a replaced table in it). */
+static void release_groups(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab, bool retire)
+{
+    if (!tab->in_slab) {
+        size_t bytes = swiss_group_bytes(t, tab->group_mask + 1u);
+        if (retire)
+            swiss_retire(m, tab->groups, bytes);
+        else
+            swiss_free(m, tab->groups, bytes);
+        return;
+    }
+    if (--m->slab_tables > 0)
+        return;
+    if (retire)
+        swiss_retire(m, m->groups_slab, m->slab_bytes);
+    else
+        swiss_free(m, m->groups_slab, m->slab_bytes);
+    m->groups_slab = NULL;
+    m->slab_bytes = 0;
 }
 
 void swiss_table_free(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 {
-    swiss_free(m, tab->groups, swiss_group_bytes(t, tab->group_mask + 1));
+    release_groups(t, m, tab, false);
     swiss_table_header_put(m, tab);
 }
 
 void swiss_table_retire(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 {
-    swiss_retire(m, tab->groups, swiss_group_bytes(t, tab->group_mask + 1));
+    release_groups(t, m, tab, true);
     if (swiss_iterators_live(m))
         swiss_retire(m, tab, SWISS_RETIRED_HEADER);
     else

@@ -186,7 +186,7 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
             swiss_dir_at(m, m->dirty_tables[k])->index != (intptr_t)m->dirty_tables[k])
             return fail(why, len, "dirty list entry %u names no table's first entry", k);
     intptr_t total = 0;
-    size_t full_depth = 0, tables = 0;
+    size_t full_depth = 0, tables = 0, in_slab = 0;
     for (size_t i = 0; i < m->dir_len;) {
         const swiss_table *tab = swiss_dir_at(m, i);
         if (!tab)
@@ -210,6 +210,12 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
         total += tab->used;
         full_depth += tab->local_depth == m->global_depth;
         tables++;
+        if (tab->in_slab) {
+            in_slab++;
+            if (!m->groups_slab || tab->groups < m->groups_slab ||
+                tab->groups + swiss_group_bytes(t, tab->group_mask + 1u) > m->groups_slab + m->slab_bytes)
+                return fail(why, len, "entry %zu: table's groups lie outside the map's slab", i);
+        }
         i += span;
     }
     if (total != m->used)
@@ -217,5 +223,7 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
     if (full_depth != m->full_depth_tables)
         return fail(why, len, "%zu tables at full depth, the count says %zu", full_depth,
                     m->full_depth_tables);
+    if (in_slab != m->slab_tables)
+        return fail(why, len, "%zu tables in the slab, the count says %zu", in_slab, m->slab_tables);
     return check_headers(m, tables, why, len);
 }

@@ -769,6 +769,61 @@ static void test_clear_visits_dirty_tables(void **state)
     rtmap_mapfree(t, m);
 }
 
+/* A presized map's tables share one block of groups. Growing past the hint
+   replaces them one by one; the block goes with the last of them, or is retired
+   when an iterator is live, and the iterator still sees every key once. */
+static void test_presized_slab(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    for (int with_iter = 0; with_iter < 2; with_iter++) {
+        rt_use_test_allocator();
+        rtmap_hmap *m = rtmap_makemap(t, 4000);
+        assert_non_null(m->groups_slab);
+        size_t tables = st_table_count(m);
+        assert_int_equal(m->slab_tables, tables);
+        assert_true(tables > 1);
+        long allocs_before = rt_alloc.allocs;
+        for (uint64_t k = 0; k < 4000; k++)
+            *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+        assert_int_equal(rt_alloc.allocs, allocs_before);   /* no growth below the hint */
+        RT_VERIFY(t, m);
+        rtmap_hiter it;
+        unsigned char seen[4000] = { 0 };
+        if (with_iter) {
+            rtmap_mapiterinit(t, m, &it);
+            for (int i = 0; i < 100 && it.key; i++) {
+                seen[*(uint64_t *)it.key]++;
+                rtmap_mapiternext(&it);
+            }
+        }
+        for (uint64_t k = 4000; k < 40000; k++) {
+            *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
+            if (k % 1000 == 0)
+                RT_VERIFY(t, m);
+        }
+        RT_VERIFY(t, m);
+        assert_null(m->groups_slab);        /* every slab table was replaced */
+        assert_int_equal(m->slab_tables, 0);
+        if (with_iter) {
+            bool slab_retired = false;
+            for (size_t i = 0; i < m->retired_len; i++)
+                slab_retired |= m->retired[i].size >= 4000 * 8;
+            assert_true(slab_retired);
+            for (; it.key; rtmap_mapiternext(&it)) {
+                uint64_t k = *(uint64_t *)it.key;
+                if (k < 4000)
+                    seen[k]++;
+            }
+            for (uint64_t k = 0; k < 4000; k++)
+                assert_int_equal(seen[k], 1);
+        }
+        rtmap_mapfree(t, m);
+        assert_int_equal(rt_alloc.live_blocks, 0);
+        rt_use_heap_allocator();
+    }
+}
+
 static void test_clone_deep_copies_indirect(void **state)
 {
     (void)state;
@@ -1103,6 +1158,7 @@ int main(void)
         cmocka_unit_test(test_put_delete_tombstone),
         cmocka_unit_test(test_clear_reuses_and_ends_iteration),
         cmocka_unit_test(test_clear_visits_dirty_tables),
+        cmocka_unit_test(test_presized_slab),
         cmocka_unit_test(test_clone_deep_copies_indirect),
         cmocka_unit_test(test_retired_storage),
         cmocka_unit_test(test_iteration_order_varies),
