@@ -11,16 +11,12 @@
 
 #include "find.h"
 
-/* Called between begin and end of a write; false when reserving room for retired
-   indirect copies failed (nothing changed). */
-RTMAP_INLINE bool swiss_delete_locked(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
-                                      uint64_t hash, swiss_key_eq_fn key_eq)
+/* Removes the entry at slot (pos says where it lives). Called between begin and
+   end of a write; false when reserving room for retired indirect copies failed
+   (nothing changed). */
+RTMAP_INLINE bool swiss_delete_found(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *slot,
+                                     swiss_pos pos)
 {
-    swiss_pos pos;
-    uint8_t *slot = h->dir_len == 0 ? swiss_small_find(t, h, key, hash, key_eq, &pos)
-                                    : swiss_table_find(t, h, key, hash, key_eq, &pos);
-    if (!slot)
-        return true;
     if (RTMAP_UNLIKELY(t->flags & (RTMAP_INDIRECT_KEY | RTMAP_INDIRECT_ELEM))) {
         /* Indirect copies go to the retired list while an iterator may read them. */
         if (swiss_iterators_live(h) && !swiss_retire_reserve(h, 2))
@@ -52,6 +48,31 @@ RTMAP_INLINE bool swiss_delete_locked(const rtmap_maptype *t, rtmap_hmap *h, con
     if (h->used == 0)
         h->seed = rtmap_rand();
     return true;
+}
+
+/* Called between begin and end of a write; false when reserving room for retired
+   indirect copies failed (nothing changed). */
+RTMAP_INLINE bool swiss_delete_locked(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
+                                      uint64_t hash, swiss_key_eq_fn key_eq)
+{
+    swiss_pos pos;
+    uint8_t *slot = h->dir_len == 0 ? swiss_small_find(t, h, key, hash, key_eq, &pos)
+                                    : swiss_table_find(t, h, key, hash, key_eq, &pos);
+    return !slot || swiss_delete_found(t, h, slot, pos);
+}
+
+/* A small map's delete for keys that compare cheaply (the fast paths; their
+   slots are never empty): found without a hash, as the lookup does (a single
+   group has no probe sequence and no tombstone, so nothing needs the hash). */
+RTMAP_INLINE void swiss_delete_small_nohash(const rtmap_maptype *t, rtmap_hmap *h,
+                                            const void *key, swiss_key_eq_fn key_eq)
+{
+    uint8_t *slot = swiss_small_find_nohash(t, h, key, key_eq);
+    if (slot) {
+        uint8_t *g = h->dir_ptr;
+        unsigned index = (unsigned)((size_t)(slot - swiss_slot(t, g, 0)) / t->slotsize);
+        swiss_delete_found(t, h, slot, (swiss_pos){ NULL, g, index });
+    }
 }
 
 #endif /* RTMAP_SWISS_DELETE_H */

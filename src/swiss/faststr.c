@@ -139,6 +139,13 @@ void rtmap_mapdelete_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string
         return;
     if (RTMAP_UNLIKELY(h->writing))
         swiss_fatal_concurrent_writes();
+    if (h->dir_len == 0 && key.len < LONG_KEY) {
+        swiss_begin_write(h);
+        swiss_collect_retired(h);
+        swiss_delete_small_nohash(t, h, &key, keystr_eq);
+        swiss_end_write(h);
+        return;
+    }
     uint64_t hash = t->hasher(t->key, &key, h->seed);
     swiss_begin_write(h);
     swiss_collect_retired(h);
