@@ -48,6 +48,8 @@ def parse_args():
                    "with 3 or fewer no difference can reach p < 0.05)")
     p.add_argument("--benchtime", help="passed to rtmap_bench: 50ms, 1s, 100x, ...")
     p.add_argument("--filter", help="passed to rtmap_bench: regular expression on benchmark names")
+    p.add_argument("--sizes", help="passed to rtmap_bench: map sizes for every sized family, "
+                   "e.g. 1024,65536,1048576,8388608 (the grid of issue 4)")
     p.add_argument("-D", dest="meson_opts", action="append", default=[], metavar="OPTION=VALUE",
                    help="another Meson option for both builds, e.g. -Dhash=fast (repeatable; the "
                         "builds then go to build-ab/<options>/)")
@@ -225,6 +227,8 @@ def main():
         bench_args.append("--benchtime=" + args.benchtime)
     if args.filter:
         bench_args.append("--filter=" + args.filter)
+    if args.sizes:
+        bench_args.append("--sizes=" + args.sizes)
     pin, preexec = ([], None) if args.no_pin else pin_command()
     raw = {name: open(os.path.join(out, name + ".txt"), "w") for name in exes}
     results = {name: [] for name in exes}
