@@ -75,4 +75,28 @@ RTMAP_INLINE void swiss_delete_small_nohash(const rtmap_maptype *t, rtmap_hmap *
     }
 }
 
+/* The whole delete of a fast path (their hashers never panic, and their entries
+   have no indirect copies, so it cannot fail); small_nohash: the key compares
+   cheaply enough to search a small map without hashing. */
+RTMAP_INLINE void swiss_delete_fast(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
+                                    swiss_key_eq_fn key_eq, bool small_nohash)
+{
+    if (!h || h->used == 0)
+        return;
+    if (RTMAP_UNLIKELY(h->writing))
+        swiss_fatal_concurrent_writes();
+    if (small_nohash && h->dir_len == 0) {
+        swiss_begin_write(h);
+        swiss_collect_retired(h);
+        swiss_delete_small_nohash(t, h, key, key_eq);
+        swiss_end_write(h);
+        return;
+    }
+    uint64_t hash = t->hasher(t->key, key, h->seed);
+    swiss_begin_write(h);
+    swiss_collect_retired(h);
+    swiss_delete_locked(t, h, key, hash, key_eq);
+    swiss_end_write(h);
+}
+
 #endif /* RTMAP_SWISS_DELETE_H */

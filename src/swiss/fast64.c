@@ -88,20 +88,5 @@ void *rtmap_mapassign_fast64ptr(const rtmap_maptype *t, rtmap_hmap *h, void *key
 
 void rtmap_mapdelete_fast64(const rtmap_maptype *t, rtmap_hmap *h, uint64_t key)
 {
-    if (!h || h->used == 0)
-        return;
-    if (RTMAP_UNLIKELY(h->writing))
-        swiss_fatal_concurrent_writes();
-    if (h->dir_len == 0) {
-        swiss_begin_write(h);
-        swiss_collect_retired(h);
-        swiss_delete_small_nohash(t, h, &key, key64_eq);
-        swiss_end_write(h);
-        return;
-    }
-    uint64_t hash = t->hasher(t->key, &key, h->seed);
-    swiss_begin_write(h);
-    swiss_collect_retired(h);
-    swiss_delete_locked(t, h, &key, hash, key64_eq);   /* no indirect copies: cannot fail */
-    swiss_end_write(h);
+    swiss_delete_fast(t, h, &key, key64_eq, true);
 }

@@ -135,20 +135,5 @@ void *rtmap_mapassign_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_strin
 
 void rtmap_mapdelete_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
 {
-    if (!h || h->used == 0)
-        return;
-    if (RTMAP_UNLIKELY(h->writing))
-        swiss_fatal_concurrent_writes();
-    if (h->dir_len == 0 && key.len < LONG_KEY) {
-        swiss_begin_write(h);
-        swiss_collect_retired(h);
-        swiss_delete_small_nohash(t, h, &key, keystr_eq);
-        swiss_end_write(h);
-        return;
-    }
-    uint64_t hash = t->hasher(t->key, &key, h->seed);
-    swiss_begin_write(h);
-    swiss_collect_retired(h);
-    swiss_delete_locked(t, h, &key, hash, keystr_eq);   /* no indirect copies: cannot fail */
-    swiss_end_write(h);
+    swiss_delete_fast(t, h, &key, keystr_eq, key.len < LONG_KEY);
 }
