@@ -125,6 +125,20 @@ RTMAP_NOINLINE static void next_small(const rtmap_maptype *t, const rtmap_hmap *
     finish(it);
 }
 
+/* How many groups, from group gi on in the walk's cyclic order over a table of
+   ngroups groups (a power of two), come before the first one marked in the dirty
+   mask (bit g % 64 for group g); ngroups when none is. The mask of a table of
+   fewer than 64 groups is repeated with that period, so that bit (gi + j) % 64
+   stands for group (gi + j) % ngroups in every case. */
+static uint64_t clean_groups_from(uint64_t dirty, uint64_t gi, uint64_t ngroups)
+{
+    for (uint64_t period = ngroups; period < 64; period *= 2)
+        dirty |= dirty << period;
+    unsigned r = (unsigned)(gi & 63);
+    uint64_t rotated = r ? (dirty >> r) | (dirty << (64 - r)) : dirty;
+    return rotated ? (uint64_t)__builtin_ctzll(rotated) : ngroups;
+}
+
 /* Out of line: inlined, its register and stack use would be paid by every call of
    the fast path in rtmap_mapiternext. */
 RTMAP_NOINLINE static void next_tables(const rtmap_maptype *t, const rtmap_hmap *m, rtmap_hiter *it)
@@ -161,6 +175,15 @@ RTMAP_NOINLINE static void next_tables(const rtmap_maptype *t, const rtmap_hmap 
         while (entry_idx <= mask) {
             uint64_t e = (entry_idx + entry_offset) & mask;
             unsigned k = (unsigned)(e & (SWISS_GROUP_SLOTS - 1));
+            /* Groups never written since the last clear hold nothing: jump to the
+               next one that was, without reading control words (a sparse table
+               costs a few bit operations, not a cache miss per group). */
+            if (!(tab->dirty_groups & swiss_dirty_bit(e / SWISS_GROUP_SLOTS))) {
+                uint64_t clean = clean_groups_from(tab->dirty_groups, e / SWISS_GROUP_SLOTS,
+                                                   (mask + 1) / SWISS_GROUP_SLOTS);
+                entry_idx += SWISS_GROUP_SLOTS - k + (clean - 1) * SWISS_GROUP_SLOTS;
+                continue;
+            }
             uint8_t *g = swiss_group(t, tab, e / SWISS_GROUP_SLOTS);
             uint64_t full = bitset_remove_below(group_match_full(ctrl_load(g)), k);
             if (!full) {

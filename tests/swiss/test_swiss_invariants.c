@@ -824,6 +824,37 @@ static void test_presized_slab(void **state)
     }
 }
 
+/* Iteration jumps over groups not marked dirty. Sparse maps with tables of 2 to
+   128 groups (masks shorter than, equal to and folded over 64 bits), walked from
+   many random starts, still produce every key exactly once. */
+static void test_iterate_sparse_tables(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    const intptr_t hints[] = { 12, 100, 400, 800, 3000, 20000 };
+    for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++) {
+        for (uint64_t n = 1; n <= 40; n += 13) {
+            rtmap_hmap *m = rtmap_makemap(t, hints[h]);
+            for (uint64_t k = 0; k < n; k++)
+                *(uint64_t *)rtmap_mapassign_fast64(t, m, k * 7919) = k;
+            RT_VERIFY(t, m);
+            for (int walk = 0; walk < 30; walk++) {
+                unsigned seen[40] = { 0 };
+                rtmap_hiter it;
+                for (rtmap_mapiterinit(t, m, &it); it.key; rtmap_mapiternext(&it)) {
+                    uint64_t k = *(uint64_t *)it.key / 7919;
+                    assert_true(k < n);
+                    assert_int_equal(*(uint64_t *)it.elem, k);
+                    seen[k]++;
+                }
+                for (uint64_t k = 0; k < n; k++)
+                    assert_int_equal(seen[k], 1);
+            }
+            rtmap_mapfree(t, m);
+        }
+    }
+}
+
 static void test_clone_deep_copies_indirect(void **state)
 {
     (void)state;
@@ -1159,6 +1190,7 @@ int main(void)
         cmocka_unit_test(test_clear_reuses_and_ends_iteration),
         cmocka_unit_test(test_clear_visits_dirty_tables),
         cmocka_unit_test(test_presized_slab),
+        cmocka_unit_test(test_iterate_sparse_tables),
         cmocka_unit_test(test_clone_deep_copies_indirect),
         cmocka_unit_test(test_retired_storage),
         cmocka_unit_test(test_iteration_order_varies),
