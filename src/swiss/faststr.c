@@ -45,7 +45,7 @@ static inline bool long_quick_equal(const rtmap_string *a, const rtmap_string *b
 
 /* From slot `first`, the first of the key's length: filter on the first and last
    8 bytes, hash when two slots pass. */
-static RTMAP_NOINLINE uint8_t *small_find_long_from(const rtmap_maptype *t, const rtmap_hmap *m,
+static inline uint8_t *small_find_long_from(const rtmap_maptype *t, const rtmap_hmap *m,
                                                     const rtmap_string *key, unsigned first)
 {
     uint8_t *g = m->dir_ptr;
@@ -70,7 +70,7 @@ static RTMAP_NOINLINE uint8_t *small_find_long_from(const rtmap_maptype *t, cons
 /* The common case, a key whose length no stored key has, stays a tight loop over
    the lengths (every slot in order with a running pointer, see
    swiss_small_find_nohash; a free slot's key is zeroed, so its length never
-   matches a long key); the rest is out of line. */
+   matches a long key) before the filter starts. */
 RTMAP_INLINE uint8_t *small_find_long(const rtmap_maptype *t, const rtmap_hmap *m,
                                       const rtmap_string *key)
 {
