@@ -2,7 +2,7 @@
  *
  * The walk covers the space of directory hash prefixes once, from a random start:
  * the position is kept as a hash prefix of fixed width (IT_PREFIX_BITS, the top
- * bits of hash >> 1), so growth, splits, merges and directory doubling or halving
+ * bits of the directory hash >> 1), so growth, splits, merges and directory doubling or halving
  * never invalidate it. At each position the walk takes the table the directory
  * names there and walks its slots from a random offset. It keeps that table even
  * after it was replaced by growth, split, shrink or merge (such a "stale" table
@@ -40,7 +40,7 @@ _Static_assert(IT_WORDS <= sizeof(((rtmap_hiter *)0)->priv) / sizeof(uintptr_t),
 
 static uintptr_t hash_prefix(uint64_t hash)
 {
-    return (uintptr_t)((hash >> 1) >> (63 - IT_PREFIX_BITS));
+    return (uintptr_t)((swiss_dir_hash(hash) >> 1) >> (63 - IT_PREFIX_BITS));
 }
 
 static void finish(rtmap_hiter *it)

@@ -54,7 +54,7 @@ struct rtmap_hmap {
     void     *dir_ptr;            /* NULL, the small map's one group, or the directory */
     size_t    dir_len;            /* 0: small or unallocated; else 1 << global_depth */
     uint8_t   global_depth;
-    uint8_t   global_shift;       /* 63 - global_depth: index = (hash >> 1) >> shift */
+    uint8_t   global_shift;       /* 63 - global_depth: index = (dir hash >> 1) >> shift */
     uint8_t   writing;            /* XOR-toggled by every write (misuse tripwire) */
     bool      tombstone_possible; /* false: no table holds a deleted slot */
     uint8_t   hint_depth;         /* presize's floors: no merge or halving below this */
@@ -150,11 +150,20 @@ RTMAP_INLINE void swiss_dir_set(swiss_dir_entry *dir, size_t i, swiss_table *tab
     dir[i].groups_log2 = tab ? (uintptr_t)tab->groups | (uintptr_t)__builtin_ctzll(tab->group_mask + 1)
                              : 0;
 }
-/* The top global_depth bits of the hash, without a branch for depth 0 (a shift
-   by 64 is undefined in C): the first shift leaves the top bit clear. */
+/* The bits that place a key in the directory: the hash multiplied by an odd
+   constant (a bijection), whose top bits depend on every bit of the hash. Go
+   uses the hash's own top bits, which its hashers fill; an embedder's hasher that
+   leaves them constant (a 32-bit hash, an identity hash of small integers) would
+   put every key in one table, which no split can divide. Slots are still chosen
+   by the hash's low bits (H1, H2). */
+#define SWISS_DIR_MIX UINT64_C(0x9E3779B97F4A7C15)
+RTMAP_INLINE uint64_t swiss_dir_hash(uint64_t hash) { return hash * SWISS_DIR_MIX; }
+
+/* The top global_depth bits of the directory hash, without a branch for depth 0
+   (a shift by 64 is undefined in C): the first shift leaves the top bit clear. */
 RTMAP_INLINE const swiss_dir_entry *swiss_dir_entry_for(const rtmap_hmap *m, uint64_t hash)
 {
-    return &((const swiss_dir_entry *)m->dir_ptr)[(size_t)((hash >> 1) >> m->global_shift)];
+    return &((const swiss_dir_entry *)m->dir_ptr)[(size_t)((swiss_dir_hash(hash) >> 1) >> m->global_shift)];
 }
 RTMAP_INLINE swiss_table *swiss_dir_lookup(const rtmap_hmap *m, uint64_t hash)
 {
@@ -292,8 +301,8 @@ void swiss_table_unchecked_put(const rtmap_maptype *t, swiss_table *tab, uint64_
                                const uint8_t *src_slot);
 /* Grows (capacity < 1024) or splits the table; false (map unchanged) on OOM. */
 bool swiss_table_rehash(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab);
-/* Reinserts every full slot of tab into low, or into high when its hash has
-   split_bit set (0: everything into low). */
+/* Reinserts every full slot of tab into low, or into high when its directory
+   hash (swiss_dir_hash) has split_bit set (0: everything into low). */
 void swiss_rehash_into(const rtmap_maptype *t, const rtmap_hmap *m, const swiss_table *tab,
                        swiss_table *low, swiss_table *high, uint64_t split_bit);
 /* Go 1.25: turns tombstones no probe sequence needs into empty slots. True when

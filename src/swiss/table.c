@@ -128,7 +128,7 @@ void swiss_rehash_into(const rtmap_maptype *t, const rtmap_hmap *m, const swiss_
             uint8_t *slot = swiss_slot(t, g, bitset_first(full));
             full = bitset_remove_first(full);
             uint64_t hash = swiss_hash_stored_key(t, m, swiss_slot_key(t, slot));
-            swiss_table_unchecked_put(t, (hash & split_bit) ? high : low, hash, slot);
+            swiss_table_unchecked_put(t, (swiss_dir_hash(hash) & split_bit) ? high : low, hash, slot);
         }
     }
 }
