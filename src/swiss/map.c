@@ -84,10 +84,17 @@ void swiss_fatal_concurrent_writes(void)
     rtmap_fatal(RTMAP_FATAL_CONCURRENT_WRITES, "concurrent map writes");
 }
 
+_Thread_local const char *swiss_fail_reason;
+
 void swiss_fail_oom(rtmap_hmap *m)
 {
     m->writing ^= 1;
-    rtmap_panic_oom();
+    const char *reason = swiss_fail_reason;
+    swiss_fail_reason = NULL;
+    if (reason)
+        rtmap_panic(RTMAP_PANIC_OUT_OF_MEMORY, reason);
+    else
+        rtmap_panic_oom();
 }
 
 bool rtmap_impl_writing(const rtmap_hmap *h)

@@ -225,8 +225,10 @@ RTMAP_INLINE uint8_t swiss_shrink_threshold(const rtmap_hmap *m, const swiss_tab
 
 /* ---- writing flag and failures ------------------------------------------------------ */
 void swiss_fatal_concurrent_writes(void);
-/* Restores the writing flag, then raises RTMAP_PANIC_OUT_OF_MEMORY. */
+/* Restores the writing flag, then raises RTMAP_PANIC_OUT_OF_MEMORY, with
+   swiss_fail_reason as the message when a step set one (then cleared). */
 void swiss_fail_oom(rtmap_hmap *m);
+extern _Thread_local const char *swiss_fail_reason;
 RTMAP_INLINE void swiss_begin_write(rtmap_hmap *m) { m->writing ^= 1; }
 RTMAP_INLINE void swiss_end_write(rtmap_hmap *m)
 {

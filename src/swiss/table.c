@@ -148,6 +148,25 @@ static bool grow(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab, uint16
     return true;
 }
 
+/* Does every key of tab have the same hash? Then no split can ever divide them. */
+static bool one_hash(const rtmap_maptype *t, const rtmap_hmap *m, const swiss_table *tab)
+{
+    bool first = true;
+    uint64_t hash0 = 0;
+    for (uint64_t gi = 0; gi <= tab->group_mask; gi++) {
+        uint8_t *g = swiss_group(t, tab, gi);
+        for (uint64_t full = group_match_full(ctrl_load(g)); full; full = bitset_remove_first(full)) {
+            uint64_t hash = swiss_hash_stored_key(t, m, swiss_slot_key(t, swiss_slot(t, g, bitset_first(full))));
+            if (first)
+                hash0 = hash;
+            else if (hash != hash0)
+                return false;
+            first = false;
+        }
+    }
+    return true;
+}
+
 static bool split(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 {
     bool doubling = tab->local_depth == m->global_depth;
@@ -167,6 +186,18 @@ static bool split(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
         return false;
     }
     swiss_rehash_into(t, m, tab, left, right, UINT64_C(1) << (63 - tab->local_depth));
+    if ((left->used == 0 || right->used == 0) && one_hash(t, m, tab)) {
+        /* A full table of keys with one hash (an embedder's degenerate hasher):
+           splitting again and again would only double the directory until it
+           could not be allocated. Fail now, the map unchanged, and say why. */
+        if (new_dir)
+            swiss_dir_free(m, new_dir, 2 * m->dir_len);
+        swiss_table_free(t, m, right);
+        swiss_table_free(t, m, left);
+        swiss_fail_reason = "out of memory: more than 896 keys share one hash value, "
+                            "which no swiss table split can divide (a degenerate hasher)";
+        return false;
+    }
     left->shrink_below = swiss_shrink_threshold(m, left);
     right->shrink_below = swiss_shrink_threshold(m, right);
     if (doubling) {

@@ -855,6 +855,61 @@ static void test_iterate_sparse_tables(void **state)
     }
 }
 
+static uint64_t constant_hash(const rtmap_type *t, const void *key, uint64_t seed)
+{
+    (void)t;
+    (void)key;
+    (void)seed;
+    return 0x123456789abcdef0ULL;
+}
+
+static bool equal_u64(const rtmap_type *t, const void *a, const void *b)
+{
+    (void)t;
+    return memcmp(a, b, 8) == 0;
+}
+
+/* A hasher that returns one value for every key: past one table's 896 entries
+   no split can divide them. The insert that needs it panics at once with
+   out-of-memory and says why (rather than doubling the directory until it
+   cannot be allocated), and leaves the map as it was. */
+static void test_one_hash_value_fails_clearly(void **state)
+{
+    (void)state;
+    static const rtmap_type key = {
+        .size = 8, .align = 8, .kind = RTMAP_KIND_UINT64,
+        .equal = equal_u64, .hasher = constant_hash, .str = "main.constantHashKey",
+    };
+    const rtmap_maptype *t = st_map_type(&key, &rtmap_type_uint64);
+    rt_use_test_allocator();
+    rtmap_hmap *m = rtmap_makemap(t, 0);
+    uint64_t k = 0;
+    volatile int kind = -1;
+    for (; k < 2000; k++) {
+        RT_TRY(kind) { *(uint64_t *)rtmap_mapassign(t, m, &k) = k + 1; }
+        if (kind != -1)
+            break;
+    }
+    assert_int_equal(kind, RTMAP_PANIC_OUT_OF_MEMORY);
+    assert_non_null(strstr(rt_last_panic_msg, "share one hash"));
+    assert_int_equal(k, 896);                       /* one full table of 1024 */
+    assert_int_equal(rtmap_maplen(m), 896);
+    assert_int_equal(m->dir_len, 1);                /* the directory never grew */
+    RT_VERIFY(t, m);
+    for (uint64_t i = 0; i < 896; i++) {
+        bool ok;
+        uint64_t *e = rtmap_mapaccess2(t, m, &i, &ok);
+        assert_true(ok);
+        assert_int_equal(*e, i + 1);
+    }
+    bool ok;
+    rtmap_mapaccess2(t, m, &k, &ok);
+    assert_false(ok);
+    rtmap_mapfree(t, m);
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    rt_use_heap_allocator();
+}
+
 static void test_clone_deep_copies_indirect(void **state)
 {
     (void)state;
@@ -1191,6 +1246,7 @@ int main(void)
         cmocka_unit_test(test_clear_visits_dirty_tables),
         cmocka_unit_test(test_presized_slab),
         cmocka_unit_test(test_iterate_sparse_tables),
+        cmocka_unit_test(test_one_hash_value_fails_clearly),
         cmocka_unit_test(test_clone_deep_copies_indirect),
         cmocka_unit_test(test_retired_storage),
         cmocka_unit_test(test_iteration_order_varies),
