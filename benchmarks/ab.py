@@ -201,6 +201,8 @@ def main():
             return 1
 
     exes, failed = {}, {}
+    # The commit the binaries are built from: the tree may move on while they run.
+    built_from = machine_description()
     for name, swissmap in BUILDS:
         t0 = time.monotonic()
         log = os.path.join(out, "build-%s.log" % name)
@@ -253,7 +255,7 @@ def main():
         f.close()
 
     samples = {name: benchstats.collect(res) for name, res in results.items()}
-    machine = machine_description()
+    machine = built_from
     pinned = ("pinned to CPU %s" % pin[-1]) if pin else ("pinned" if preexec else "not pinned")
     title = ("rtmap A/B, %s mode%s: %d rounds per build, alternating, %s; delta = swiss vs noswiss; "
              "* = significant (two-sided Mann-Whitney U, p < 0.05), ~ = not"
