@@ -78,12 +78,15 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
         const swiss_dir_entry *d = swiss_dir_entry_for(m, hash);
         swiss_table *tab = d->tab;
         uint8_t *groups = swiss_dir_groups(d);
-        __builtin_prefetch(tab, 1);
+        bool large = swiss_map_is_large(m);
+        if (large)
+            __builtin_prefetch(tab, 1);
         uint8_t *del_group = NULL;
         unsigned del_slot = 0;
         for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(d));; swiss_probe_next(&p)) {
             uint8_t *g = groups + p.offset * t->bucketsize;
-            swiss_group_prefetch(t, g);
+            if (large)
+                swiss_group_prefetch(t, g);
             uint64_t w = ctrl_load(g);
             uint64_t match = group_match_h2(w, h2);
             while (match) {

@@ -18,11 +18,13 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
     uint8_t *groups = swiss_dir_groups(d);
     /* A caller that wants the position (delete) writes the table header next:
        fetch it while the group is being fetched. */
-    if (pos)
+    bool large = swiss_map_is_large(m);
+    if (pos && large)
         __builtin_prefetch(d->tab, 1);
     for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(d));; swiss_probe_next(&p)) {
         uint8_t *g = groups + p.offset * t->bucketsize;
-        swiss_group_prefetch(t, g);
+        if (large)
+            swiss_group_prefetch(t, g);
         uint64_t w = ctrl_load(g);
         uint64_t match = group_match_h2(w, h2);
         while (match) {

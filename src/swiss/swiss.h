@@ -104,6 +104,14 @@ RTMAP_INLINE void swiss_group_prefetch(const rtmap_maptype *t, const uint8_t *gr
     __builtin_prefetch(group + 64);
     __builtin_prefetch(group + t->bucketsize - 1);
 }
+/* Whether probes should prefetch: only in a map of 32 tables or more (about 1 MB
+   of 64-bit groups, the size of an L2 cache); in a smaller one the groups stay in
+   cache and the prefetches would only take issue slots. */
+#define SWISS_PREFETCH_MIN_DEPTH 5
+RTMAP_INLINE bool swiss_map_is_large(const rtmap_hmap *m)
+{
+    return m->global_shift <= 63 - SWISS_PREFETCH_MIN_DEPTH;
+}
 RTMAP_INLINE void *swiss_slot_key(const rtmap_maptype *t, uint8_t *slot)
 {
     return (t->flags & RTMAP_INDIRECT_KEY) ? *(void **)slot : slot;
