@@ -61,18 +61,16 @@ RTMAP_INLINE bool swiss_delete_locked(const rtmap_maptype *t, rtmap_hmap *h, con
     return !slot || swiss_delete_found(t, h, slot, pos);
 }
 
-/* A small map's delete for keys that compare cheaply (the fast paths; their
-   slots are never empty): found without a hash, as the lookup does (a single
+/* A small map's delete for keys that compare cheaply (the fast paths): found
+   without a hash, as the lookup does (a single
    group has no probe sequence and no tombstone, so nothing needs the hash). */
 RTMAP_INLINE void swiss_delete_small_nohash(const rtmap_maptype *t, rtmap_hmap *h,
                                             const void *key, swiss_key_eq_fn key_eq)
 {
-    uint8_t *slot = swiss_small_find_nohash(t, h, key, key_eq);
-    if (slot) {
-        uint8_t *g = h->dir_ptr;
-        unsigned index = (unsigned)((size_t)(slot - swiss_slot(t, g, 0)) / t->slotsize);
-        swiss_delete_found(t, h, slot, (swiss_pos){ NULL, g, index });
-    }
+    unsigned index;
+    uint8_t *slot = swiss_small_find_nohash(t, h, key, key_eq, &index);
+    if (slot)
+        swiss_delete_found(t, h, slot, (swiss_pos){ NULL, h->dir_ptr, index });
 }
 
 /* The whole delete of a fast path (their hashers never panic, and their entries

@@ -28,7 +28,7 @@ static inline void key32_hit(const rtmap_maptype *t, uint8_t *slot, const void *
 RTMAP_INLINE uint8_t *find32(const rtmap_maptype *t, const rtmap_hmap *m, uint32_t key)
 {
     if (m->dir_len == 0)
-        return swiss_small_find_nohash(t, m, &key, key32_eq);
+        return swiss_small_find_nohash(t, m, &key, key32_eq, NULL);
     uint64_t hash = t->hasher(t->key, &key, m->seed);
     return swiss_table_find(t, m, &key, hash, key32_eq, NULL);
 }

@@ -28,7 +28,7 @@ static inline void key64_hit(const rtmap_maptype *t, uint8_t *slot, const void *
 RTMAP_INLINE uint8_t *find64(const rtmap_maptype *t, const rtmap_hmap *m, uint64_t key)
 {
     if (m->dir_len == 0)
-        return swiss_small_find_nohash(t, m, &key, key64_eq);
+        return swiss_small_find_nohash(t, m, &key, key64_eq, NULL);
     uint64_t hash = t->hasher(t->key, &key, m->seed);
     return swiss_table_find(t, m, &key, hash, key64_eq, NULL);
 }

@@ -86,7 +86,7 @@ static uint8_t *findstr(const rtmap_maptype *t, const rtmap_hmap *m, const rtmap
     if (m->dir_len == 0) {
         if (key->len >= LONG_KEY)
             return small_find_long(t, m, key);
-        return swiss_small_find_nohash(t, m, key, keystr_eq);
+        return swiss_small_find_nohash(t, m, key, keystr_eq, NULL);
     }
     return swiss_table_find(t, m, key, t->hasher(t->key, key, m->seed), keystr_eq, NULL);
 }

@@ -68,13 +68,17 @@ RTMAP_INLINE uint8_t *swiss_small_find(const rtmap_maptype *t, const rtmap_hmap 
    comparison independent of the previous one, unlike a walk over the bits of a
    match mask. */
 RTMAP_INLINE uint8_t *swiss_small_find_nohash(const rtmap_maptype *t, const rtmap_hmap *m,
-                                              const void *key, swiss_key_eq_fn key_eq)
+                                              const void *key, swiss_key_eq_fn key_eq,
+                                              unsigned *index)
 {
     uint8_t *g = m->dir_ptr;
     uint8_t *slot = swiss_slot(t, g, 0);
     for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++, slot += t->slotsize)
-        if (key_eq(t, key, slot) && !(ctrl_get(g, i) & 0x80))
+        if (key_eq(t, key, slot) && !(ctrl_get(g, i) & 0x80)) {
+            if (index)
+                *index = i;
             return slot;
+        }
     return NULL;
 }
 
