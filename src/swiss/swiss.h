@@ -294,8 +294,7 @@ swiss_table *swiss_table_header_get(rtmap_hmap *m);
 void swiss_table_header_put(rtmap_hmap *m, swiss_table *tab);
 /* Frees every chunk; the map must hold no table any more. */
 void swiss_table_headers_free(rtmap_hmap *m);
-/* For the invariant checker: free headers, and headers the chunks hold in all. */
-size_t swiss_table_headers_free_count(const rtmap_hmap *m);
+/* For the invariant checker: the headers the chunks hold in all. */
 size_t swiss_table_headers_capacity(const rtmap_hmap *m);
 
 /* ---- tables (table.c) ---------------------------------------------------------------- */

@@ -71,14 +71,6 @@ void swiss_table_headers_free(rtmap_hmap *m)
     m->free_tables = NULL;
 }
 
-size_t swiss_table_headers_free_count(const rtmap_hmap *m)
-{
-    size_t n = 0;
-    for (const swiss_table *tab = m->free_tables; tab; tab = next_of(tab))
-        n++;
-    return n;
-}
-
 size_t swiss_table_headers_capacity(const rtmap_hmap *m)
 {
     size_t n = 0;

@@ -139,10 +139,12 @@ static bool check_headers(const rtmap_hmap *m, size_t live_tables, char *why, si
     size_t retired = 0;
     for (size_t i = 0; i < m->retired_len; i++)
         retired += m->retired[i].size == SWISS_RETIRED_HEADER;
-    size_t free_headers = swiss_table_headers_free_count(m);
-    for (const swiss_table *tab = m->free_tables; tab; tab = (const swiss_table *)(const void *)tab->groups)
+    size_t free_headers = 0;
+    for (const swiss_table *tab = m->free_tables; tab; tab = (const swiss_table *)(const void *)tab->groups) {
         if (tab->index != SWISS_TABLE_FREE || tab->used || tab->capacity)
             return fail(why, len, "a free table header is marked in use");
+        free_headers++;
+    }
     size_t capacity = swiss_table_headers_capacity(m);
     if (live_tables + retired + free_headers != capacity)
         return fail(why, len, "table headers: %zu live + %zu retired + %zu free != %zu in the chunks",
