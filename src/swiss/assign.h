@@ -125,6 +125,9 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
                 tab->growth_left++;        /* reusing a tombstone costs no growth */
             } else {
                 i = bitset_first(empty);
+                /* The table's first write since the last clear: list it for clear. */
+                if (RTMAP_UNLIKELY(tab->dirty_groups == 0))
+                    swiss_note_dirty(m, tab);
                 tab->dirty_groups |= swiss_dirty_bit(p.offset);
             }
             if (tab->growth_left > 0) {
@@ -134,8 +137,6 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
                 tab->growth_left--;
                 tab->used++;
                 m->used++;
-                if (RTMAP_UNLIKELY(tab->clean))
-                    swiss_note_dirty(m, tab);
                 return slot;
             }
             if (!swiss_table_prune_tombstones(t, m, tab) && !swiss_table_rehash(t, m, tab)) {

@@ -8,8 +8,9 @@
  * A map that grew large and is then used with few entries between clears (Go's
  * BenchmarkMapClear) would still pay for a walk over every table. So the map
  * remembers, by directory index, the first few tables written since the last
- * clear: a table is "clean" after a clear, and the insert that makes it dirty
- * (one predictable branch on a header it already writes) adds it to the list.
+ * clear: a table whose dirty-group mask is empty has not been written since, and
+ * the insert that sets its first bit (one predictable branch on a header it
+ * already writes) adds it to the list.
  * While the list is valid, a clear visits only the tables on it. It becomes
  * invalid when it overflows, when a table is made (rebuilt tables are filled
  * without inserts) and when the directory is resized (the indexes move); the
@@ -51,12 +52,10 @@ static void clear_table(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
         tab->growth_left = max_growth;
     }
     tab->dirty_groups = 0;
-    tab->clean = true;
 }
 
 void swiss_note_dirty(rtmap_hmap *m, swiss_table *tab)
 {
-    tab->clean = false;
     if (m->dirty_len < SWISS_DIRTY_LIST_LEN && (uintptr_t)tab->index <= UINT32_MAX)
         m->dirty_tables[m->dirty_len++] = (uint32_t)tab->index;
     else

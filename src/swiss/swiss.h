@@ -25,14 +25,15 @@ typedef struct swiss_table {
     uint16_t growth_left;     /* inserts into empty slots left before a rehash */
     uint8_t  local_depth;
     uint8_t  shrink_below;    /* a delete leaving used below this tries to shrink/merge */
-    bool     clean;           /* empty, no tombstone, not in the map's dirty list (clear.c) */
     bool     in_slab;         /* groups are part of the map's groups_slab (presize) */
     uint16_t group_mask;      /* capacity / 8 - 1 */
     intptr_t index;           /* first directory entry pointing here; -1: stale;
                                  SWISS_TABLE_FREE: unused header (table_headers.c) */
     uint8_t *groups;
     /* Bit g % 64: group g may hold an entry or a tombstone (set when a slot is
-       filled, reset by clear), so that a clear skips the groups never written. */
+       filled, reset by clear), so that a clear skips the groups never written.
+       Empty: the table was not written since the last clear; a valid dirty list
+       (clear.c) names exactly the tables whose mask is not empty. */
     uint64_t dirty_groups;
 } swiss_table;
 

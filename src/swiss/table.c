@@ -21,9 +21,8 @@ static void table_init(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab,
     tab->index = index;
     tab->group_mask = (uint16_t)(groups - 1);
     tab->shrink_below = 0;          /* set by whoever fills it */
-    tab->clean = false;             /* whoever fills it does not note it dirty */
     tab->dirty_groups = 0;
-    swiss_forget_dirty_list(m);
+    swiss_forget_dirty_list(m);     /* a rebuild fills it without noting it dirty */
 }
 
 swiss_table *swiss_table_new(const rtmap_maptype *t, rtmap_hmap *m, uint16_t capacity,

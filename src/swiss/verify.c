@@ -118,16 +118,13 @@ static bool check_table(const rtmap_maptype *t, const rtmap_hmap *m, const swiss
         return fail(why, len, "table at %zu has no empty slot", at);
     if (deleted && !m->tombstone_possible)
         return fail(why, len, "tombstones exist but tombstone_possible is false");
-    if (tab->clean && (full || deleted))
-        return fail(why, len, "table at %zu is marked clean but holds %u entries, %u tombstones",
-                    at, full, deleted);
     if (m->dirty_list_valid) {
         bool listed = false;
         for (unsigned k = 0; k < m->dirty_len; k++)
             listed |= m->dirty_tables[k] == (uint32_t)at;
-        if (listed == tab->clean)
-            return fail(why, len, "table at %zu: %s but %s the dirty list", at,
-                        tab->clean ? "clean" : "not clean", listed ? "on" : "not on");
+        if (listed != (tab->dirty_groups != 0))
+            return fail(why, len, "table at %zu: %s since the last clear but %s the dirty list", at,
+                        tab->dirty_groups ? "written" : "not written", listed ? "on" : "not on");
     }
     return true;
 }

@@ -1193,9 +1193,13 @@ static void test_verify_detects_corruption(void **state)
     tab->dirty_groups &= dirty - 1;                 /* a written group a clear would skip */
     assert_false(rtmap_verify(t, m, why, sizeof why));
     tab->dirty_groups = dirty;
-    tab->clean = true;                              /* clean, yet holding entries */
+    bool list_valid = m->dirty_list_valid;
+    uint8_t list_len = m->dirty_len;
+    m->dirty_list_valid = true;                     /* a list that says nothing was written, */
+    m->dirty_len = 0;                               /* yet tables hold entries */
     assert_false(rtmap_verify(t, m, why, sizeof why));
-    tab->clean = false;
+    m->dirty_list_valid = list_valid;
+    m->dirty_len = list_len;
     free_tables_corrupt_check(t, m);
     assert_true(rtmap_verify(t, m, why, sizeof why));
     rtmap_mapfree(t, m);
