@@ -44,8 +44,8 @@ def parse_args():
                    help="every size of Go's benchmarks (6 .. 1<<22), latency to 1<<22, 5 rounds, "
                         "benchtime 200ms (default: quick mode, sizes 6,64,1024,131072, 4 rounds, "
                         "benchtime 50ms)")
-    p.add_argument("--rounds", type=int, help="runs of each build (default 4 quick, 5 full; "
-                   "with 3 or fewer no difference can reach p < 0.05)")
+    p.add_argument("--rounds", type=int, help="runs of each build (default 4 quick, 5 full, 10 lockstep; "
+                   "with 3 or fewer, or 5 or fewer in lockstep, no difference can reach p < 0.05)")
     p.add_argument("--benchtime", help="passed to rtmap_bench: 50ms, 1s, 100x, ...")
     p.add_argument("--filter", help="passed to rtmap_bench: regular expression on benchmark names")
     p.add_argument("--sizes", help="passed to rtmap_bench: map sizes for every sized family, "
@@ -59,6 +59,11 @@ def parse_args():
     p.add_argument("--out", help="results directory (default benchmarks/results/<timestamp>-<mode>)")
     p.add_argument("--no-install", action="store_true", help="do not apt-get install missing tools")
     p.add_argument("--no-pin", action="store_true", help="do not pin the benchmark to one CPU")
+    p.add_argument("--lockstep", action="store_true",
+                   help="run the two builds at once, taking turns on one CPU: after setup, each "
+                        "benchmark runs --rounds times (default 10) in each build, every run "
+                        "between two runs of the other build, and the runs are compared in pairs "
+                        "(Wilcoxon signed-rank); for a machine whose speed drifts")
     return p.parse_args()
 
 
@@ -146,6 +151,41 @@ def pin_command():
     return [], lambda: os.sched_setaffinity(0, {cpu})
 
 
+def run_lockstep(exes, args, count, pin, preexec, raw_dir):
+    """Runs the builds at once with --count and --turns, passing the turn round a
+    ring of pipes: only one runs at a time, and their runs of each benchmark
+    alternate. {name: (exit code, stdout, stderr)} and the time taken."""
+    t0 = time.monotonic()
+    names = list(exes)
+    ring = [os.pipe() for _ in names]     # process i reads ring[i], writes ring[i + 1]
+    procs, outs = {}, {}
+    for i, name in enumerate(names):
+        rd, wr = ring[i][0], ring[(i + 1) % len(names)][1]
+        turn = ["--count=%d" % count]
+        if len(names) > 1:
+            turn.append("--turns=%d,%d" % (rd, wr))
+        outs[name] = (open(os.path.join(raw_dir, ".%s.out" % name), "w+"),
+                      open(os.path.join(raw_dir, ".%s.err" % name), "w+"))
+        procs[name] = subprocess.Popen(pin + [exes[name]] + args + turn, stdout=outs[name][0],
+                                       stderr=outs[name][1], pass_fds=(rd, wr),
+                                       preexec_fn=preexec, universal_newlines=True)
+    os.write(ring[0][1], b"t")   # the first process starts
+    for rd, wr in ring:
+        os.close(rd)
+        os.close(wr)
+    result = {}
+    for name, proc in procs.items():
+        code = proc.wait()
+        texts = []
+        for f in outs[name]:
+            f.seek(0)
+            texts.append(f.read())
+            f.close()
+            os.unlink(f.name)
+        result[name] = (code, texts[0], texts[1])
+    return result, time.monotonic() - t0
+
+
 def run_bench(exe, args, pin, preexec):
     t0 = time.monotonic()
     p = subprocess.run(pin + [exe] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -172,11 +212,11 @@ def machine_description():
                                             u.sysname, u.release, rev or "?")
 
 
-def tables(samples, built, units):
+def tables(samples, built, units, paired=False):
     a, b = BUILDS[0][0], BUILDS[1][0]
     out = []
     for unit in units:
-        rows = benchstats.compare(samples.get(a, {}), samples.get(b, {}), unit)
+        rows = benchstats.compare(samples.get(a, {}), samples.get(b, {}), unit, paired)
         if not rows:
             continue
         header, body = benchstats.table_rows(rows, a if a in built else a + " (not built)",
@@ -189,7 +229,7 @@ def main():
     args = parse_args()
     started = time.monotonic()
     mode = "full" if args.full else "quick"
-    rounds = args.rounds or (5 if args.full else 4)
+    rounds = args.rounds or (10 if args.lockstep else 5 if args.full else 4)
     stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
     out = args.out or os.path.join(HERE, "results", "%s-%s" % (stamp, mode))
     os.makedirs(out, exist_ok=True)
@@ -235,20 +275,30 @@ def main():
     raw = {name: open(os.path.join(out, name + ".txt"), "w") for name in exes}
     results = {name: [] for name in exes}
     run_failures = {}
-    for r in range(rounds):
+    def take(name, code, text, err):
+        raw[name].write(text)
+        raw[name].flush()
+        try:
+            _, res, fails = benchstats.parse_output(text)
+        except benchstats.FormatError as e:
+            res, fails = [], [str(e)]
+        results[name].extend(res)
+        if code != 0 or fails:
+            run_failures.setdefault(name, []).extend(fails or ["exit status %d: %s" % (code, err.strip()[-300:])])
+        return res
+
+    if args.lockstep:
+        done, secs = run_lockstep(exes, bench_args, rounds, pin, preexec, out)
+        for name, (code, text, err) in done.items():
+            res = take(name, code, text, err)
+            say("ab: lockstep %-8s %3d runs in %5.1fs%s"
+                % (name, len(res), secs, "" if code == 0 else "  (FAILED: exit %d)" % code))
+    for r in range(0 if args.lockstep else rounds):
         for name, _ in BUILDS:
             if name not in exes:
                 continue
             code, text, err, secs = run_bench(exes[name], bench_args, pin, preexec)
-            raw[name].write(text)
-            raw[name].flush()
-            try:
-                _, res, fails = benchstats.parse_output(text)
-            except benchstats.FormatError as e:
-                res, fails = [], [str(e)]
-            results[name].extend(res)
-            if code != 0 or fails:
-                run_failures.setdefault(name, []).extend(fails or ["exit status %d: %s" % (code, err.strip()[-300:])])
+            res = take(name, code, text, err)
             say("ab: round %d/%d %-8s %3d benchmarks in %5.1fs%s"
                 % (r + 1, rounds, name, len(res), secs, "" if code == 0 else "  (FAILED: exit %d)" % code))
     for f in raw.values():
@@ -257,9 +307,15 @@ def main():
     samples = {name: benchstats.collect(res) for name, res in results.items()}
     machine = built_from
     pinned = ("pinned to CPU %s" % pin[-1]) if pin else ("pinned" if preexec else "not pinned")
-    title = ("rtmap A/B, %s mode%s: %d rounds per build, alternating, %s; delta = swiss vs noswiss; "
-             "* = significant (two-sided Mann-Whitney U, p < 0.05), ~ = not"
-             % (mode, "".join(" -D" + o for o in args.meson_opts), rounds, pinned))
+    if args.lockstep:
+        title = ("rtmap A/B, %s mode%s, lockstep: %d runs per build, each between two runs of the "
+                 "other, %s; delta = median over neighbouring pairs of swiss / noswiss; "
+                 "* = significant (two-sided Wilcoxon signed-rank over the pairs, p < 0.05), ~ = not"
+                 % (mode, "".join(" -D" + o for o in args.meson_opts), rounds, pinned))
+    else:
+        title = ("rtmap A/B, %s mode%s: %d rounds per build, alternating, %s; delta = swiss vs noswiss; "
+                 "* = significant (two-sided Mann-Whitney U, p < 0.05), ~ = not"
+                 % (mode, "".join(" -D" + o for o in args.meson_opts), rounds, pinned))
     text_parts, md_parts = [title, "machine: " + machine], ["# " + title, "", "machine: " + machine]
     for name, what in failed.items():
         note = "%s: BUILD FAILED (%s), see build-%s.log" % (name, what, name)
@@ -271,7 +327,7 @@ def main():
         md_parts += ["", "**" + note + "**"]
 
     terminal = [title, "machine: " + machine] + text_parts[2:]
-    for unit, header, body in tables(samples, exes, FILE_UNITS):
+    for unit, header, body in tables(samples, exes, FILE_UNITS, args.lockstep):
         text = benchstats.format_text(header, body)
         text_parts += ["", text]
         md_parts += ["", benchstats.format_markdown(header, body)]

@@ -142,6 +142,49 @@ def mann_whitney_u(xs, ys):
     return min(1.0, math.erfc(z / math.sqrt(2)))
 
 
+def wilcoxon_signed_rank(xs, ys):
+    """Two-sided p-value of the Wilcoxon signed-rank test that the pairs
+    (xs[i], ys[i]) differ by a distribution symmetric about zero. Differences
+    of zero are dropped; ties among the rest take their mean rank. Exact: the
+    null distribution of the positive rank sum is counted over all 2^n sign
+    assignments, in half-ranks so that tied (mean) ranks stay integers."""
+    if len(xs) != len(ys):
+        raise ValueError("unpaired samples")
+    diffs = [x - y for x, y in zip(xs, ys) if x != y]
+    n = len(diffs)
+    if n == 0:
+        return 1.0
+    order = sorted(range(n), key=lambda i: abs(diffs[i]))
+    half_ranks = [0] * n   # twice the rank, an integer even for mean ranks
+    i = 0
+    while i < n:
+        j = i
+        while j < n and abs(diffs[order[j]]) == abs(diffs[order[i]]):
+            j += 1
+        for k in range(i, j):
+            half_ranks[order[k]] = i + 1 + j   # (i+1 + j) / 2 ranks, doubled
+        i = j
+    w_plus = sum(r for r, d in zip(half_ranks, diffs) if d > 0)
+    counts = {0: 1}
+    for r in half_ranks:
+        nxt = dict(counts)
+        for w, c in counts.items():
+            nxt[w + r] = nxt.get(w + r, 0) + c
+        counts = nxt
+    all_ways = 2 ** n
+    lower = sum(c for w, c in counts.items() if w <= w_plus) / all_ways
+    upper = sum(c for w, c in counts.items() if w >= w_plus) / all_ways
+    return min(1.0, 2 * min(lower, upper))
+
+
+def paired_ratio(xs, ys):
+    """The median over pairs of ys[i] / xs[i] (robust to a run that a
+    neighbour slowed down), or None when a value is not positive."""
+    if any(x <= 0 or y <= 0 for x, y in zip(xs, ys)):
+        return None
+    return median([y / x for x, y in zip(xs, ys)])
+
+
 ALPHA = 0.05
 
 
@@ -158,10 +201,14 @@ def fmt_value(v):
     return "%.3f" % v
 
 
-def compare(samples_a, samples_b, unit):
+def compare(samples_a, samples_b, unit, paired=False):
     """Rows comparing build A and build B in one unit: list of dicts with name,
     medians, spreads, delta (fraction, B vs A), p and n. Either side may be
-    missing for a name (that build did not produce it)."""
+    missing for a name (that build did not produce it). paired: sample i of A
+    and sample i of B were taken next to each other in time (benchmarks/ab
+    --lockstep); delta is then the median of the per-pair ratios and p comes
+    from the Wilcoxon signed-rank test, which compares each run with its
+    neighbour instead of pooling runs taken minutes apart."""
     rows = []
     names = list(samples_a) + [k for k in samples_b if k not in samples_a]
     for name in names:
@@ -174,7 +221,13 @@ def compare(samples_a, samples_b, unit):
             row["a_med"], row["a_spread"] = median(a), spread(a)
         if b:
             row["b_med"], row["b_spread"] = median(b), spread(b)
-        if a and b:
+        if a and b and paired and len(a) == len(b):
+            ratio = paired_ratio(a, b)
+            if ratio is None:   # a zero (allocs/op, say): compare the medians
+                ratio = row["b_med"] / row["a_med"] if row["a_med"] else 1.0
+            row["delta"] = ratio - 1
+            row["p"] = wilcoxon_signed_rank(a, b)
+        elif a and b:
             row["delta"] = (row["b_med"] - row["a_med"]) / row["a_med"] if row["a_med"] else 0.0
             row["p"] = mann_whitney_u(a, b)
         rows.append(row)

@@ -2,10 +2,10 @@
  * printed in Go's benchmark format so that benchstat (and benchmarks/ab) read it.
  *
  *   rtmap_bench [--quick | --smoke] [--filter=REGEX] [--benchtime=200ms|1s|100x]
- *               [--sizes=6,64,...] [--latency-len=N] [--list]
+ *               [--sizes=6,64,...] [--latency-len=N] [--count=K [--turns=IN,OUT]] [--list]
  *
  * Each benchmark grows its op count the way Go's testing package does until one
- * run lasts the benchtime, and reports that run. */
+ * run lasts the benchtime, and reports that run, or K more runs of that count. */
 #define _GNU_SOURCE
 #include "bench.h"
 
@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 #include <unistd.h>
 
 /* ---- timer --------------------------------------------------------------------- */
@@ -89,6 +91,8 @@ typedef struct options {
     size_t        latency_len;
     uint64_t      benchtime_ns;      /* 0: fixed op count */
     uint64_t      benchtime_ops;
+    unsigned      count;             /* 0: report the calibrating run; K: K runs after it */
+    int           turn_in, turn_out; /* --turns: lockstep with another process, or -1 */
     bool          list;
     bool          quick;             /* --quick: skip the FAM_EXTRA families */
     bool          own_sizes;         /* --smoke or --sizes: every family uses `sizes` */
@@ -110,6 +114,10 @@ static void usage(FILE *f)
           "  --filter=RE    run benchmarks whose name (without \"Benchmark\") matches the\n"
           "                 extended regular expression RE (or contains it, if RE does not compile)\n"
           "  --benchtime=D  minimum time of the reported run: 50ms, 1s, ...; Nx runs N ops\n"
+          "  --count=K      after calibrating, report K runs of the calibrated op count\n"
+          "  --turns=IN,OUT with --count: run only while holding the turn, a byte read from\n"
+          "                 file descriptor IN and passed on to OUT after setup and after\n"
+          "                 each run (two processes alternate; benchmarks/ab --lockstep)\n"
           "  --list         print the names that would run\n", f);
 }
 
@@ -161,7 +169,8 @@ static bool parse_sizes(const char *text, options *o)
 static void parse_options(int argc, char **argv, options *o)
 {
     *o = (options){ .sizes = all_sizes, .nsizes = sizeof all_sizes / sizeof all_sizes[0],
-                    .latency_len = 1 << 22, .benchtime_ns = 200000000 };
+                    .latency_len = 1 << 22, .benchtime_ns = 200000000,
+                    .turn_in = -1, .turn_out = -1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool ok = true;
@@ -190,6 +199,21 @@ static void parse_options(int argc, char **argv, options *o)
             unsigned long long v = strtoull(a + 14, &end, 0);
             ok = *end == 0 && v > 0 && v <= (1ull << 26);
             o->latency_len = (size_t)v;
+        } else if (strncmp(a, "--count=", 8) == 0) {
+            char *end;
+            unsigned long v = strtoul(a + 8, &end, 10);
+            ok = *end == 0 && v > 0 && v <= 1000;
+            o->count = (unsigned)v;
+        } else if (strncmp(a, "--turns=", 8) == 0) {
+            char *end;
+            long in = strtol(a + 8, &end, 10), out = -1;
+            ok = *end == ',' && in >= 0;
+            if (ok) {
+                out = strtol(end + 1, &end, 10);
+                ok = *end == 0 && out >= 0 && in != out;
+            }
+            o->turn_in = (int)in;
+            o->turn_out = (int)out;
         } else if (strcmp(a, "--list") == 0) {
             o->list = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -203,6 +227,10 @@ static void parse_options(int argc, char **argv, options *o)
             usage(stderr);
             exit(2);
         }
+    }
+    if (o->turn_in >= 0 && o->count == 0) {
+        fprintf(stderr, "rtmap_bench: --turns needs --count\n");
+        exit(2);
     }
     if (o->filter_text)
         o->use_regex = regcomp(&o->filter, o->filter_text, REG_EXTENDED | REG_NOSUB) == 0;
@@ -279,7 +307,46 @@ static void print_result(const char *name, const bench *b, const bench_state *s)
 
 static int failures;
 
-static void run_benchmark(const options *o, const char *name, const workload *w,
+/* ---- lockstep (--turns) -------------------------------------------------------------
+ * Two processes pinned to one CPU pass a byte back and forth, so that one runs
+ * while the other waits and their timed runs alternate. A slow spell of a shared
+ * machine then falls on neighbouring runs of both builds alike, and the runs can
+ * be compared in pairs. When the other process is gone (end of file, or a failed
+ * write), this one goes on alone. */
+
+static void turn_take(options *o)
+{
+    if (o->turn_in < 0)
+        return;
+    char c;
+    ssize_t r;
+    do
+        r = read(o->turn_in, &c, 1);
+    while (r < 0 && errno == EINTR);
+    if (r != 1) {
+        close(o->turn_in);
+        o->turn_in = -1;
+    }
+}
+
+static void turn_give(options *o)
+{
+    if (o->turn_out < 0)
+        return;
+    ssize_t r;
+    do
+        r = write(o->turn_out, "t", 1);
+    while (r < 0 && errno == EINTR);
+    if (r != 1) {
+        close(o->turn_out);
+        o->turn_out = -1;
+    }
+}
+
+/* Setup, calibration and teardown run in a turn of their own, then each of the
+   --count runs in one more: every benchmark takes 1 + count turns, whether it
+   fails or not, so that two processes running the same list stay paired. */
+static void run_benchmark(options *o, const char *name, const workload *w,
                           const variant *v, size_t len, bool once)
 {
     if (!selected(o, name))
@@ -288,6 +355,7 @@ static void run_benchmark(const options *o, const char *name, const workload *w,
         printf("Benchmark%s\n", name);
         return;
     }
+    turn_take(o);
     bench_state s = { .v = v, .len = len };
     if (v)
         s.keys = keys_get(v->kind, 2 * len);
@@ -296,15 +364,26 @@ static void run_benchmark(const options *o, const char *name, const workload *w,
         w->setup(&s);
     if (!s.failed)
         run_calibrated(o, w, &s, &b, once);
+    if (!s.failed && (o->count == 0 || once))
+        print_result(name, &b, &s);
+    uint64_t n = b.n;
+    for (unsigned k = 0; k < o->count; k++) {
+        turn_give(o);
+        turn_take(o);
+        if (s.failed || once)
+            continue;
+        run_once(w, &s, &b, n);
+        if (!s.failed)
+            print_result(name, &b, &s);
+    }
     if (w->teardown)
         w->teardown(&s);
     if (s.failed) {
         printf("--- FAIL: Benchmark%s\n    %s\n", name, s.fail_msg);
         fflush(stdout);
         failures++;
-        return;
     }
-    print_result(name, &b, &s);
+    turn_give(o);
 }
 
 static void print_header(void)
@@ -338,6 +417,8 @@ int main(int argc, char **argv)
 {
     options o;
     parse_options(argc, argv, &o);
+    if (o.turn_out >= 0)
+        signal(SIGPIPE, SIG_IGN);   /* a partner gone: turn_give sees EPIPE */
     cpu_set_t cpus;
     procs_suffix = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
     counting_allocator_install();

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Tests of benchstats.py: the parser benchmarks/ab reads results with, medians
 and spreads, and the Mann-Whitney U test against values computed by hand and
-from the closed forms of the exact distribution."""
+from the closed forms of the exact distribution, and the Wilcoxon signed-rank
+test of paired (--lockstep) runs."""
 
 import math
 import os
@@ -84,6 +85,53 @@ class StatsTest(unittest.TestCase):
         self.assertIn("-51.21% *", text)
         self.assertIn("geomean", text)
         self.assertTrue(bs.format_markdown(header, body).startswith("| ns/op |"))
+
+
+class SignedRankTest(unittest.TestCase):
+    def test_one_sign_throughout(self):
+        # every pair moves the same way: only 2 of the 2^n sign assignments are as extreme
+        for n in range(1, 12):
+            xs = [10.0 + i for i in range(n)]
+            ys = [x + 0.5 + i for i, x in enumerate(xs)]
+            self.assertAlmostEqual(bs.wilcoxon_signed_rank(xs, ys), min(1.0, 2 / 2 ** n))
+            self.assertAlmostEqual(bs.wilcoxon_signed_rank(ys, xs), min(1.0, 2 / 2 ** n))
+
+    def test_five_pairs_can_never_be_significant(self):
+        self.assertGreater(bs.wilcoxon_signed_rank([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]), bs.ALPHA)
+        self.assertLess(bs.wilcoxon_signed_rank([1, 2, 3, 4, 5, 6], [2, 4, 6, 8, 10, 12]), bs.ALPHA)
+
+    def test_by_hand(self):
+        # differences 1, -2, 3: W+ = 1 + 3 = 4; subset sums of {1,2,3} are
+        # 0 1 2 3 3 4 5 6, so P(W+ >= 4) = 3/8 and p = 6/8
+        self.assertAlmostEqual(bs.wilcoxon_signed_rank([1, 2, 3], [0, 4, 0]), 0.75)
+        # tied differences 1, 1, -1 share rank 2: W+ = 4 of a total 6; the sums
+        # 0 2 2 2 4 4 4 6 give P(W+ >= 4) = 4/8, so p = 1
+        self.assertAlmostEqual(bs.wilcoxon_signed_rank([1, 1, 1], [0, 0, 2]), 1.0)
+        # a mean rank that is not whole: differences 1, 1, 3 (ranks 1.5 1.5 3), all
+        # positive: p = 2/8; with the 3 negative, W+ = 3 = half the total: p = 1
+        self.assertAlmostEqual(bs.wilcoxon_signed_rank([1, 1, 3], [0, 0, 0]), 0.25)
+        self.assertAlmostEqual(bs.wilcoxon_signed_rank([1, 1, 0], [0, 0, 3]), 1.0)
+
+    def test_zero_differences_are_dropped(self):
+        self.assertEqual(bs.wilcoxon_signed_rank([5, 5], [5, 5]), 1.0)
+        self.assertAlmostEqual(bs.wilcoxon_signed_rank([5, 1, 2, 3, 4, 5], [5, 2, 3, 4, 5, 6]), 2 / 32)
+        with self.assertRaises(ValueError):
+            bs.wilcoxon_signed_rank([1, 2], [1])
+
+    def test_pairing_sees_what_pooling_cannot(self):
+        # the machine's speed drifts 4x; B is 5% faster than its neighbour every time
+        a = [10.0, 40.0, 12.0, 35.0, 20.0, 15.0, 30.0, 25.0]
+        b = [x * 0.95 for x in a]
+        self.assertGreater(bs.mann_whitney_u(a, b), 0.5)
+        self.assertLess(bs.wilcoxon_signed_rank(a, b), 0.01)
+        row = bs.compare({"X": {"ns/op": a}}, {"X": {"ns/op": b}}, "ns/op", paired=True)[0]
+        self.assertAlmostEqual(row["delta"], -0.05)
+        self.assertLess(row["p"], bs.ALPHA)
+
+    def test_paired_zeros_fall_back_to_medians(self):
+        row = bs.compare({"X": {"allocs/op": [0.0] * 6}}, {"X": {"allocs/op": [0.0] * 6}},
+                         "allocs/op", paired=True)[0]
+        self.assertEqual((row["delta"], row["p"]), (0.0, 1.0))
 
 
 if __name__ == "__main__":
