@@ -16,15 +16,15 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
     uint8_t h2 = swiss_h2(hash);
     const swiss_dir_entry *d = swiss_dir_entry_for(m, hash);
     uint8_t *groups = swiss_dir_groups(d);
-    /* A caller that wants the position (delete) writes the table header and the
-       slot next: fetch them while the control word is being fetched. A lookup
-       does not prefetch: it needs one slot's line of the group's two or three,
-       and with the fetches of lines it does not need, 8M-entry hits were 13-15%
-       slower (ab --lockstep, 20 pairs, p < 0.001); a delete without them was 7%
-       slower at 1M (16 pairs, p = 0.04). */
+    /* A caller that wants the position (delete) writes the slot next: fetch the
+       group's lines while the control word is being fetched (without, 1M deletes
+       were 7% slower: ab --lockstep, 16 pairs, p = 0.04). The table header it
+       also writes is not prefetched: headers sit together in a few chunks that
+       stay in cache, and prefetching one made 1M deletes 7-8% slower (16 and 20
+       pairs, p < 0.04). A lookup does not prefetch at all: it needs one slot's
+       line of the group's three, and fetching the others made 8M hits 13-15%
+       slower (20 pairs, p < 0.001). */
     bool large = swiss_map_is_large(m);
-    if (pos && large)
-        __builtin_prefetch(d->tab, 1);
     for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(d));; swiss_probe_next(&p)) {
         uint8_t *g = groups + p.offset * t->bucketsize;
         if (pos && large)
