@@ -128,18 +128,20 @@ RTMAP_INLINE void *swiss_slot_elem(const rtmap_maptype *t, uint8_t *slot)
  * count (fixed for a table's life: tables are replaced, never resized in place), so
  * that a lookup goes from the directory straight to the group without first loading
  * the table header, which in a map of thousands of tables is a cache miss of its
- * own. The count is stored as log2 in the low 3 bits of the groups pointer (group
+ * own. The count is stored as 7 - log2 in the low 3 bits of the groups pointer (group
  * arrays are 8-byte aligned and hold at most 128 groups): a 16-byte entry keeps the
  * directory of a map of 8M entries at 256 KB, small enough to stay in L2 while the
  * groups stream through it. */
 typedef struct swiss_dir_entry {
-    uintptr_t    groups_log2;   /* groups | log2(group count) */
+    uintptr_t    groups_log2;   /* groups | (7 - log2(group count)) */
     swiss_table *tab;
 } swiss_dir_entry;
 
 #define SWISS_DIR_LOG2_BITS ((uintptr_t)7)
 _Static_assert(SWISS_MAX_TABLE_CAPACITY / SWISS_GROUP_SLOTS <= 128,
                "a table's log2(group count) fits the low 3 bits of its groups pointer");
+/* 0x7F >> (7 - log2) is the group mask in two instructions (and, shift) on the
+   path from the directory to the group, where 1 << log2, minus 1, takes three. */
 
 RTMAP_INLINE uint8_t *swiss_dir_groups(const swiss_dir_entry *e)
 {
@@ -147,7 +149,7 @@ RTMAP_INLINE uint8_t *swiss_dir_groups(const swiss_dir_entry *e)
 }
 RTMAP_INLINE uint64_t swiss_dir_group_mask(const swiss_dir_entry *e)
 {
-    return ((uint64_t)1 << (e->groups_log2 & SWISS_DIR_LOG2_BITS)) - 1;
+    return (uint64_t)0x7F >> (e->groups_log2 & SWISS_DIR_LOG2_BITS);
 }
 RTMAP_INLINE swiss_table *swiss_dir_at(const rtmap_hmap *m, size_t i)
 {
@@ -156,7 +158,7 @@ RTMAP_INLINE swiss_table *swiss_dir_at(const rtmap_hmap *m, size_t i)
 RTMAP_INLINE void swiss_dir_set(swiss_dir_entry *dir, size_t i, swiss_table *tab)
 {
     dir[i].tab = tab;
-    dir[i].groups_log2 = tab ? (uintptr_t)tab->groups | (uintptr_t)__builtin_ctzll(tab->group_mask + 1)
+    dir[i].groups_log2 = tab ? (uintptr_t)tab->groups | (uintptr_t)(7 - __builtin_ctzll(tab->group_mask + 1))
                              : 0;
 }
 /* The bits that place a key in the directory: the hash multiplied by an odd
