@@ -13,14 +13,14 @@ void ns_clear_slot(const rtmap_maptype *t, rtmap_hmap *h, uint8_t *k, uint8_t *e
         /* Keys without pointers stay as they are (a caller may still read the
            iterator's key after deleting it); pointers must not keep anything
            alive. */
-        memset(k, 0, t->key->size);
+        rtmap_memclr(k, t->key->size);
     }
     if (t->flags & RTMAP_INDIRECT_ELEM) {
         ns_retire_block(h, *(void **)e, t->elem->size);
         *(void **)e = NULL;
     } else {
         /* Always zeroed: m[k] op= v after a delete must start from zero (Go 25936). */
-        memset(e, 0, t->elem->size);
+        rtmap_memclr(e, t->elem->size);
     }
 }
 

@@ -24,9 +24,9 @@ RTMAP_INLINE bool swiss_delete_found(const rtmap_maptype *t, rtmap_hmap *h, uint
         swiss_slot_clear(t, h, slot);
     } else {
         if (t->key->ptrbytes)
-            memset(slot, 0, t->key->size);
+            rtmap_memclr(slot, t->key->size);
         /* Always zeroed: m[k] op= v after a delete must start from zero (Go 25936). */
-        memset(slot + t->elemoff, 0, t->elem->size);
+        rtmap_memclr(slot + t->elemoff, t->elem->size);
     }
     if (!pos.tab) {
         /* One group, no probe sequences: never a tombstone. */

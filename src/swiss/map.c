@@ -126,7 +126,7 @@ void swiss_slot_clear(const rtmap_maptype *t, rtmap_hmap *m, uint8_t *slot)
     } else if (t->key->ptrbytes) {
         /* Keys without pointers stay readable, as in Go: a caller may still hold
            the iterator's key pointer after deleting that key. */
-        memset(slot, 0, t->key->size);
+        rtmap_memclr(slot, t->key->size);
     }
     uint8_t *e = slot + t->elemoff;
     if (t->flags & RTMAP_INDIRECT_ELEM) {
@@ -135,7 +135,7 @@ void swiss_slot_clear(const rtmap_maptype *t, rtmap_hmap *m, uint8_t *slot)
         swiss_retire(m, p, t->elem->size);
     } else {
         /* Always zeroed: m[k] op= v after a delete must start from zero (Go 25936). */
-        memset(e, 0, t->elem->size);
+        rtmap_memclr(e, t->elem->size);
     }
 }
 
