@@ -339,7 +339,8 @@ def main():
         f.write("\n".join(md_parts) + "\n")
     print("\n".join(terminal), flush=True)
 
-    plot_msg = plots.make_plots(out, samples, [b for b, _ in BUILDS if b in exes], mode)
+    plot_msg = plots.make_plots(out, samples, [b for b, _ in BUILDS if b in exes],
+                                mode + (", lockstep" if args.lockstep else ""))
     say("ab: " + plot_msg)
     say("ab: results in %s (raw Go benchmark format: %s; tables: table.txt, table.md)"
         % (os.path.relpath(out, ROOT), ", ".join(n + ".txt" for n in exes)))

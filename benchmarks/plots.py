@@ -73,7 +73,7 @@ def make_plots(out, samples, builds, mode):
         lines = [
             "set terminal %s" % (terminal or "png"),
             "set output '%s'" % (fam + ".png"),
-            "set multiplot layout %d,%d title '%s: ns/op, median of the rounds (%s mode), lower is better'"
+            "set multiplot layout %d,%d title '%s: ns/op, median of the runs (%s mode), lower is better'"
             % (rows, cols, fam, mode),
             "set logscale x 2",
             "set format x '2^{%L}'",
