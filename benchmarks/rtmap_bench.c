@@ -19,7 +19,6 @@
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
-#include <unistd.h>
 
 /* ---- timer --------------------------------------------------------------------- */
 

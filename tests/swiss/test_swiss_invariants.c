@@ -863,12 +863,6 @@ static uint64_t constant_hash(const rtmap_type *t, const void *key, uint64_t see
     return 0x123456789abcdef0ULL;
 }
 
-static bool equal_u64(const rtmap_type *t, const void *a, const void *b)
-{
-    (void)t;
-    return memcmp(a, b, 8) == 0;
-}
-
 /* A hasher that returns one value for every key: past one table's 896 entries
    no split can divide them. The insert that needs it panics at once with
    out-of-memory and says why (rather than doubling the directory until it
@@ -878,7 +872,7 @@ static void test_one_hash_value_fails_clearly(void **state)
     (void)state;
     static const rtmap_type key = {
         .size = 8, .align = 8, .kind = RTMAP_KIND_UINT64,
-        .equal = equal_u64, .hasher = constant_hash, .str = "main.constantHashKey",
+        .equal = rtmap_memequal_typed, .hasher = constant_hash, .str = "main.constantHashKey",
     };
     const rtmap_maptype *t = st_map_type(&key, &rtmap_type_uint64);
     rt_use_test_allocator();
