@@ -27,15 +27,16 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
        second alone made 1M and 8M hits 5% faster and misses 6% and 11% (40
        pairs, p < 0.001), for 1K misses 3% slower (p = 0.01). Unlike the
        delete's, it does not wait for a large map: the test would cost small
-       maps more than the prefetch does. */
+       maps more than the prefetch does. The control word is loaded first, as
+       the probe waits on it (8M hits 2% faster, 20 pairs, p = 0.02). */
     bool large = swiss_map_is_large(m);
     for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(d));; swiss_probe_next(&p)) {
         uint8_t *g = groups + p.offset * t->bucketsize;
+        uint64_t w = ctrl_load(g);
         if (pos && large)
             swiss_group_prefetch(t, g);
         else if (!pos)
             __builtin_prefetch(g + 64);
-        uint64_t w = ctrl_load(g);
         uint64_t match = group_match_h2(w, h2);
         while (match) {
             unsigned i = bitset_first(match);
