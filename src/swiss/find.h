@@ -36,7 +36,7 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
         if (pos && large)
             swiss_group_prefetch(t, g);
         else if (!pos)
-            __builtin_prefetch(g + 64);
+            swiss_group_prefetch_second_line(g);
         uint64_t match = group_match_h2(w, h2);
         while (match) {
             unsigned i = bitset_first(match);

@@ -105,6 +105,12 @@ RTMAP_INLINE void swiss_group_prefetch(const rtmap_maptype *t, const uint8_t *gr
     __builtin_prefetch(group + 64);
     __builtin_prefetch(group + t->bucketsize - 1);
 }
+/* A lookup's prefetch (find.h says why only this line). In a group smaller than
+   64 bytes the line is a neighbour's; fetching it costs an issue slot, no more. */
+RTMAP_INLINE void swiss_group_prefetch_second_line(const uint8_t *group)
+{
+    __builtin_prefetch(group + 64);
+}
 /* Whether probes should prefetch: only in a map of 32 tables or more (about 1 MB
    of 64-bit groups, the size of an L2 cache); in a smaller one the groups stay in
    cache and the prefetches would only take issue slots. */
