@@ -64,7 +64,15 @@ def parse_args():
                         "benchmark runs --rounds times (default 10) in each build, every run "
                         "between two runs of the other build, and the runs are compared in pairs "
                         "(Wilcoxon signed-rank); for a machine whose speed drifts")
-    return p.parse_args()
+    p.add_argument("--sessions", type=int, default=1,
+                   help="with --lockstep: run it this many times, each with new processes (so a "
+                        "new memory placement of maps and keys, which can shift a whole session "
+                        "by a few percent), and test across sessions (Wilcoxon signed-rank over "
+                        "each session's median pair ratio; 6 or more sessions to reach p < 0.05)")
+    args = p.parse_args()
+    if args.sessions < 1 or (args.sessions > 1 and not args.lockstep):
+        p.error("--sessions takes a count of 1 or more, and more than 1 only with --lockstep")
+    return args
 
 
 # ---- tools --------------------------------------------------------------------------
@@ -212,11 +220,17 @@ def machine_description():
                                             u.sysname, u.release, rev or "?")
 
 
-def tables(samples, built, units, paired=False):
+def tables(samples, built, units, paired=False, sessions=None):
+    """sessions: per lockstep session, {build: samples}; the test is then across
+    sessions."""
     a, b = BUILDS[0][0], BUILDS[1][0]
     out = []
     for unit in units:
-        rows = benchstats.compare(samples.get(a, {}), samples.get(b, {}), unit, paired)
+        if sessions:
+            rows = benchstats.compare_sessions([s.get(a, {}) for s in sessions],
+                                               [s.get(b, {}) for s in sessions], unit)
+        else:
+            rows = benchstats.compare(samples.get(a, {}), samples.get(b, {}), unit, paired)
         if not rows:
             continue
         header, body = benchstats.table_rows(rows, a if a in built else a + " (not built)",
@@ -274,6 +288,7 @@ def main():
     pin, preexec = ([], None) if args.no_pin else pin_command()
     raw = {name: open(os.path.join(out, name + ".txt"), "w") for name in exes}
     results = {name: [] for name in exes}
+    session_results = []      # per lockstep session: {name: results}
     run_failures = {}
     def take(name, code, text, err):
         raw[name].write(text)
@@ -287,12 +302,15 @@ def main():
             run_failures.setdefault(name, []).extend(fails or ["exit status %d: %s" % (code, err.strip()[-300:])])
         return res
 
-    if args.lockstep:
+    for session in range(args.sessions if args.lockstep else 0):
         done, secs = run_lockstep(exes, bench_args, rounds, pin, preexec, out)
+        session_results.append({})
         for name, (code, text, err) in done.items():
             res = take(name, code, text, err)
-            say("ab: lockstep %-8s %3d runs in %5.1fs%s"
-                % (name, len(res), secs, "" if code == 0 else "  (FAILED: exit %d)" % code))
+            session_results[-1][name] = res
+            say("ab: lockstep%s %-8s %3d runs in %5.1fs%s"
+                % ("" if args.sessions == 1 else " session %d/%d" % (session + 1, args.sessions),
+                   name, len(res), secs, "" if code == 0 else "  (FAILED: exit %d)" % code))
     for r in range(0 if args.lockstep else rounds):
         for name, _ in BUILDS:
             if name not in exes:
@@ -307,7 +325,13 @@ def main():
     samples = {name: benchstats.collect(res) for name, res in results.items()}
     machine = built_from
     pinned = ("pinned to CPU %s" % pin[-1]) if pin else ("pinned" if preexec else "not pinned")
-    if args.lockstep:
+    if args.lockstep and args.sessions > 1:
+        title = ("rtmap A/B, %s mode%s, lockstep in %d sessions (new processes each): %d runs per "
+                 "build and session, each between two runs of the other, %s; delta = median over "
+                 "sessions of the session's median pair ratio swiss / noswiss; * = significant "
+                 "(two-sided Wilcoxon signed-rank over the sessions, p < 0.05), ~ = not"
+                 % (mode, "".join(" -D" + o for o in args.meson_opts), args.sessions, rounds, pinned))
+    elif args.lockstep:
         title = ("rtmap A/B, %s mode%s, lockstep: %d runs per build, each between two runs of the "
                  "other, %s; delta = median over neighbouring pairs of swiss / noswiss; "
                  "* = significant (two-sided Wilcoxon signed-rank over the pairs, p < 0.05), ~ = not"
@@ -327,7 +351,10 @@ def main():
         md_parts += ["", "**" + note + "**"]
 
     terminal = [title, "machine: " + machine] + text_parts[2:]
-    for unit, header, body in tables(samples, exes, FILE_UNITS, args.lockstep):
+    sessions = None
+    if args.lockstep and args.sessions > 1:
+        sessions = [{name: benchstats.collect(res) for name, res in s.items()} for s in session_results]
+    for unit, header, body in tables(samples, exes, FILE_UNITS, args.lockstep, sessions):
         text = benchstats.format_text(header, body)
         text_parts += ["", text]
         md_parts += ["", benchstats.format_markdown(header, body)]

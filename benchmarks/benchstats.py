@@ -234,6 +234,42 @@ def compare(samples_a, samples_b, unit, paired=False):
     return rows
 
 
+def compare_sessions(sessions_a, sessions_b, unit):
+    """Like compare(..., paired=True), over several lockstep sessions (each a
+    pair of processes of its own, so a memory placement of its own): sessions_a[k]
+    and sessions_b[k] are the samples of session k. A session's placement can
+    shift all of its pairs alike, so the session, not the pair, is the unit: delta
+    is the median over sessions of each session's median pair ratio, and p comes
+    from the Wilcoxon signed-rank test of the sessions' log ratios against zero
+    (with 5 sessions or fewer no difference can reach p < 0.05). The medians and
+    spreads pool every run; a benchmark missing from a session, or whose two
+    sides differ in run count there, leaves that session out."""
+    pooled_a, pooled_b = {}, {}
+    for sa, sb in zip(sessions_a, sessions_b):
+        for pooled, samples in ((pooled_a, sa), (pooled_b, sb)):
+            for name, units in samples.items():
+                if unit in units:
+                    pooled.setdefault(name, {}).setdefault(unit, []).extend(units[unit])
+    rows = compare(pooled_a, pooled_b, unit)
+    for row in rows:
+        if "delta" not in row:
+            continue
+        logs = []
+        for sa, sb in zip(sessions_a, sessions_b):
+            a = sa.get(row["name"], {}).get(unit)
+            b = sb.get(row["name"], {}).get(unit)
+            ratio = paired_ratio(a, b) if a and b and len(a) == len(b) else None
+            if ratio is not None:
+                logs.append(math.log(ratio))
+        if logs:
+            row["delta"] = math.exp(median(logs)) - 1
+            row["p"] = wilcoxon_signed_rank([0.0] * len(logs), logs)
+        else:   # zeros throughout (allocs/op, say): the pooled medians stand
+            row["p"] = 1.0
+        row["sessions"] = len(logs)
+    return rows
+
+
 def geomean(values):
     vals = [v for v in values if v > 0]
     if not vals:
@@ -251,6 +287,8 @@ def _delta_cell(row):
     if "delta" not in row:
         return "", ""
     n = "n=%d+%d" % (len(row["a"]), len(row["b"]))
+    if "sessions" in row:
+        n += " in %d sessions" % row["sessions"]
     if row["p"] < ALPHA:
         return "%+.2f%% *" % (100 * row["delta"]), "(p=%.3f %s)" % (row["p"], n)
     return "~", "(p=%.3f %s)" % (row["p"], n)

@@ -134,5 +134,58 @@ class SignedRankTest(unittest.TestCase):
         self.assertEqual((row["delta"], row["p"]), (0.0, 1.0))
 
 
+class SessionTest(unittest.TestCase):
+    """Several lockstep sessions: each pair of processes has its own memory
+    placement, so the session is the unit of the test."""
+
+    DRIFT = [10.0, 40.0, 12.0, 35.0, 20.0, 15.0, 30.0, 25.0]
+
+    def sessions(self, factors):
+        a = [{"X": {"ns/op": list(self.DRIFT)}} for _ in factors]
+        b = [{"X": {"ns/op": [x * f for x in self.DRIFT]}} for f in factors]
+        return a, b
+
+    def test_six_agreeing_sessions_are_significant(self):
+        a, b = self.sessions([0.95] * 6)
+        row = bs.compare_sessions(a, b, "ns/op")[0]
+        self.assertAlmostEqual(row["delta"], -0.05)
+        self.assertAlmostEqual(row["p"], 2 / 64)   # one sign in all 6: 2 of 2^6 assignments
+        self.assertEqual((row["sessions"], len(row["a"])), (6, 48))
+        header, body = bs.table_rows([row], "noswiss", "swiss", "ns/op")
+        self.assertIn("-5.00% *", bs.format_text(header, body))
+        self.assertIn("n=48+48 in 6 sessions", bs.format_text(header, body))
+
+    def test_five_sessions_can_never_be_significant(self):
+        a, b = self.sessions([0.5] * 5)
+        self.assertGreater(bs.compare_sessions(a, b, "ns/op")[0]["p"], bs.ALPHA)
+
+    def test_sessions_that_disagree_are_not_significant_though_their_pairs_are(self):
+        # every pair agrees within its session, but two placements go the other way
+        factors = [0.95, 0.95, 1.05, 0.95, 1.05, 0.95]
+        a, b = self.sessions(factors)
+        pooled_a = [x for s in a for x in s["X"]["ns/op"]]
+        pooled_b = [x for s in b for x in s["X"]["ns/op"]]
+        self.assertLess(bs.wilcoxon_signed_rank(pooled_a, pooled_b), bs.ALPHA)
+        row = bs.compare_sessions(a, b, "ns/op")[0]
+        # |log 1.05| < |log 0.95|: the two slower sessions share ranks 1-2 (1.5 each),
+        # the four faster ones ranks 3-6 (4.5 each). The other side's sum, 3, or
+        # less: 4 of the 2^6 sign assignments ({}, either 1.5, both), so p = 2 * 4/64
+        self.assertAlmostEqual(row["p"], 2 * 4 / 64)
+        self.assertAlmostEqual(row["delta"], -0.05)
+
+    def test_a_session_without_both_sides_is_left_out(self):
+        a, b = self.sessions([0.9] * 7)
+        del b[0]["X"]                          # this build missed X in session 0
+        b[1]["X"]["ns/op"].pop()               # and one run in session 1
+        row = bs.compare_sessions(a, b, "ns/op")[0]
+        self.assertEqual(row["sessions"], 5)
+        self.assertAlmostEqual(row["delta"], -0.1)
+
+    def test_zeros_keep_the_pooled_medians(self):
+        a = [{"X": {"allocs/op": [0.0] * 4}}] * 6
+        row = bs.compare_sessions(a, a, "allocs/op")[0]
+        self.assertEqual((row["delta"], row["p"]), (0.0, 1.0))
+
+
 if __name__ == "__main__":
     unittest.main()
