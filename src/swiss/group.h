@@ -78,20 +78,17 @@ RTMAP_INLINE uint64_t swar_bitset_remove_below(uint64_t b, unsigned i)
 #include <emmintrin.h>
 #define SWISS_HAVE_SSE2 1
 
+/* The byte is broadcast by a multiply (SWISS_LSB * b carries into no other byte),
+   two instructions where _mm_set1_epi8 takes four for a byte known only at run
+   time (H2). Both registers' upper 8 bytes are then zero and match each other:
+   the mask keeps the word's 8. */
 RTMAP_INLINE uint64_t sse2_match_byte(uint64_t w, uint8_t b)
 {
     __m128i ctrl = _mm_cvtsi64_si128((long long)w);
-    /* The upper 8 bytes of the register are zero and would match b == 0: mask them. */
-    return (uint64_t)(_mm_movemask_epi8(_mm_cmpeq_epi8(ctrl, _mm_set1_epi8((char)b))) & 0xFF);
-}
-/* h2 < 0x80 is broadcast by a multiply, two instructions where _mm_set1_epi8
-   takes four; the upper 8 bytes are then zero, like the word's, and masked off. */
-RTMAP_INLINE uint64_t sse2_match_h2(uint64_t w, uint8_t h2)
-{
-    __m128i ctrl = _mm_cvtsi64_si128((long long)w);
-    __m128i want = _mm_cvtsi64_si128((long long)(SWISS_LSB * h2));
+    __m128i want = _mm_cvtsi64_si128((long long)(SWISS_LSB * b));
     return (uint64_t)(_mm_movemask_epi8(_mm_cmpeq_epi8(ctrl, want)) & 0xFF);
 }
+RTMAP_INLINE uint64_t sse2_match_h2(uint64_t w, uint8_t h2) { return sse2_match_byte(w, h2); }
 RTMAP_INLINE uint64_t sse2_match_empty(uint64_t w) { return sse2_match_byte(w, SWISS_CTRL_EMPTY); }
 RTMAP_INLINE uint64_t sse2_match_empty_or_deleted(uint64_t w)
 {

@@ -95,6 +95,12 @@ RTMAP_INLINE uint8_t *swiss_slot(const rtmap_maptype *t, uint8_t *group, unsigne
 {
     return group + 8 + (size_t)slot * t->slotsize;
 }
+/* A lookup's prefetch (find.h says why only this line). In a group smaller than
+   64 bytes the line is a neighbour's; fetching it costs an issue slot, no more. */
+RTMAP_INLINE void swiss_group_prefetch_second_line(const uint8_t *group)
+{
+    __builtin_prefetch(group + 64);
+}
 /* The slot a probe reads or writes is usually on another cache line than the
    control word (a group of 64-bit keys and elems spans three). Fetching the rest of
    the group with the control word overlaps those misses instead of starting them
@@ -102,18 +108,13 @@ RTMAP_INLINE uint8_t *swiss_slot(const rtmap_maptype *t, uint8_t *group, unsigne
    A prefetch never faults, even past the end of the block. */
 RTMAP_INLINE void swiss_group_prefetch(const rtmap_maptype *t, const uint8_t *group)
 {
-    __builtin_prefetch(group + 64);
+    swiss_group_prefetch_second_line(group);
     __builtin_prefetch(group + t->bucketsize - 1);
 }
-/* A lookup's prefetch (find.h says why only this line). In a group smaller than
-   64 bytes the line is a neighbour's; fetching it costs an issue slot, no more. */
-RTMAP_INLINE void swiss_group_prefetch_second_line(const uint8_t *group)
-{
-    __builtin_prefetch(group + 64);
-}
-/* Whether probes should prefetch: only in a map of 32 tables or more (about 1 MB
-   of 64-bit groups, the size of an L2 cache); in a smaller one the groups stay in
-   cache and the prefetches would only take issue slots. */
+/* Whether inserts and deletes prefetch the whole group: only in a map of 32
+   tables or more (about 1 MB of 64-bit groups, the size of an L2 cache); in a
+   smaller one the groups stay in cache and the prefetches would only take issue
+   slots. */
 #define SWISS_PREFETCH_MIN_DEPTH 5
 RTMAP_INLINE bool swiss_map_is_large(const rtmap_hmap *m)
 {
@@ -146,13 +147,13 @@ typedef struct swiss_dir_entry {
 #define SWISS_DIR_LOG2_BITS ((uintptr_t)7)
 _Static_assert(SWISS_MAX_TABLE_CAPACITY / SWISS_GROUP_SLOTS <= 128,
                "a table's log2(group count) fits the low 3 bits of its groups pointer");
-/* 0x7F >> (7 - log2) is the group mask in two instructions (and, shift) on the
-   path from the directory to the group, where 1 << log2, minus 1, takes three. */
 
 RTMAP_INLINE uint8_t *swiss_dir_groups(const swiss_dir_entry *e)
 {
     return (uint8_t *)(e->groups_log2 & ~SWISS_DIR_LOG2_BITS);
 }
+/* 0x7F >> (7 - log2) is the group mask in two instructions (and, shift) on the
+   path from the directory to the group, where 1 << log2, minus 1, takes three. */
 RTMAP_INLINE uint64_t swiss_dir_group_mask(const swiss_dir_entry *e)
 {
     return (uint64_t)0x7F >> (e->groups_log2 & SWISS_DIR_LOG2_BITS);
