@@ -75,15 +75,16 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
            is needed only to insert. In a map of thousands of tables both are cache
            misses: prefetching the header makes them overlap instead of following
            one another. */
-        const swiss_dir_entry *d = swiss_dir_entry_for(m, hash);
-        swiss_table *tab = d->tab;
-        uint8_t *groups = swiss_dir_groups(d);
+        size_t di = swiss_dir_index(m, hash);
+        uintptr_t groups_word = swiss_dir_groups_word_at(m, di);
+        swiss_table *tab = swiss_dir_at(m, di);
+        uint8_t *groups = swiss_dir_groups(groups_word);
         bool large = swiss_map_is_large(m);
         if (large)
             __builtin_prefetch(tab, 1);
         uint8_t *del_group = NULL;
         unsigned del_slot = 0;
-        for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(d));; swiss_probe_next(&p)) {
+        for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(groups_word));; swiss_probe_next(&p)) {
             uint8_t *g = groups + p.offset * t->bucketsize;
             if (large)
                 swiss_group_prefetch(t, g);

@@ -68,7 +68,7 @@ static bool clone_into(const rtmap_maptype *t, rtmap_hmap *dst, const rtmap_hmap
         dst->dir_ptr = g;
         return !indirect || copy_indirect(t, dst, g, src->dir_ptr);
     }
-    swiss_dir_entry *dir = swiss_dir_alloc(dst, src->dir_len);
+    void *dir = swiss_dir_alloc(dst, src->dir_len);
     if (!dir)
         return false;
     dst->dir_ptr = dir;
@@ -76,13 +76,13 @@ static bool clone_into(const rtmap_maptype *t, rtmap_hmap *dst, const rtmap_hmap
     for (size_t i = 0; i < src->dir_len; i++) {
         swiss_table *s = swiss_dir_at(src, i);
         if (i > 0 && s == swiss_dir_at(src, i - 1)) {
-            dir[i] = dir[i - 1];
+            swiss_dir_set(dir, src->dir_len, i, swiss_dir_at(dst, i - 1));
             continue;
         }
         swiss_table *tab = clone_table(t, dst, s);
         if (!tab)
             return false;
-        swiss_dir_set(dir, i, tab);
+        swiss_dir_set(dir, src->dir_len, i, tab);
         if (indirect) {
             for (uint64_t g = 0; g <= tab->group_mask; g++)
                 clear_indirect_pointers(t, swiss_group(t, tab, g));

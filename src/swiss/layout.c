@@ -43,16 +43,11 @@ const rtmap_type swiss_table_type = {
 };
 
 static const uint8_t one_pointer_gcdata[] = { 1 };
-/* A directory entry: both words are pointers (the groups word points up to 7 bytes
-   into the group array: its low bits carry the group count). */
-static const uint8_t dir_entry_gcdata[] = {
-    (uint8_t)((1u << (offsetof(swiss_dir_entry, tab) / WORD)) |
-              (1u << (offsetof(swiss_dir_entry, groups_log2) / WORD))),
-};
+/* A directory is an array of pointer words: the groups words point up to 7 bytes
+   into their group arrays (their low bits carry the group count). */
 const rtmap_type swiss_directory_type = {
-    .size = sizeof(swiss_dir_entry), .ptrbytes = sizeof(swiss_dir_entry),
-    .align = _Alignof(swiss_dir_entry), .kind = RTMAP_KIND_STRUCT, .gcdata = dir_entry_gcdata,
-    .str = "swiss.dirEntry",
+    .size = sizeof(uintptr_t), .ptrbytes = sizeof(uintptr_t), .align = _Alignof(uintptr_t),
+    .kind = RTMAP_KIND_UNSAFE_POINTER, .gcdata = one_pointer_gcdata, .str = "swiss.dirWord",
 };
 const rtmap_type swiss_retired_type = {
     .size = sizeof(swiss_retired), .ptrbytes = WORD, .align = _Alignof(swiss_retired),

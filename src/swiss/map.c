@@ -224,7 +224,7 @@ static bool presize(const rtmap_maptype *t, rtmap_hmap *m, uint64_t hint)
     m->hint_depth = depth;
     m->hint_capacity = (uint16_t)capacity;
 
-    swiss_dir_entry *dir = swiss_dir_alloc(m, (size_t)dir_size);
+    void *dir = swiss_dir_alloc(m, (size_t)dir_size);
     if (!dir)
         return false;
     m->dir_ptr = dir;
@@ -248,7 +248,7 @@ static bool presize(const rtmap_maptype *t, rtmap_hmap *m, uint64_t hint)
             swiss_free_storage(t, m);
             return false;
         }
-        swiss_dir_set(dir, i, tab);
+        swiss_dir_set(dir, (size_t)dir_size, i, tab);
     }
     m->global_depth = depth;
     m->global_shift = (uint8_t)(63 - depth);
@@ -335,7 +335,7 @@ bool swiss_grow_to_table(const rtmap_maptype *t, rtmap_hmap *m)
     swiss_table *tab = swiss_table_new(t, m, 2 * SWISS_GROUP_SLOTS, 0, 0);
     if (!tab)
         return false;
-    swiss_dir_entry *dir = swiss_dir_alloc(m, 1);
+    void *dir = swiss_dir_alloc(m, 1);
     if (!dir) {
         swiss_table_free(t, m, tab);
         return false;
@@ -347,7 +347,7 @@ bool swiss_grow_to_table(const rtmap_maptype *t, rtmap_hmap *m)
         swiss_table_unchecked_put(t, tab, swiss_hash_stored_key(t, m, swiss_slot_key(t, slot)), slot);
     }
     tab->shrink_below = swiss_shrink_threshold(m, tab);
-    swiss_dir_set(dir, 0, tab);
+    swiss_dir_set(dir, 1, 0, tab);
     m->dir_ptr = dir;
     m->dir_len = 1;
     m->global_depth = 0;

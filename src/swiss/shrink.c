@@ -84,7 +84,7 @@ static void rebuild_smaller(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *
 static void halve_directory(rtmap_hmap *m)
 {
     while (m->full_depth_tables == 0 && m->global_depth > m->hint_depth) {
-        swiss_dir_entry *dir = swiss_dir_alloc(m, m->dir_len / 2);
+        void *dir = swiss_dir_alloc(m, m->dir_len / 2);
         if (!dir)
             return;
         swiss_dir_halve(m, dir);

@@ -131,42 +131,48 @@ RTMAP_INLINE void *swiss_slot_elem(const rtmap_maptype *t, uint8_t *slot)
 }
 
 /* ---- directory -------------------------------------------------------------------
- * An entry names its table and also carries the table's groups pointer and group
- * count (fixed for a table's life: tables are replaced, never resized in place), so
- * that a lookup goes from the directory straight to the group without first loading
- * the table header, which in a map of thousands of tables is a cache miss of its
- * own. The count is stored as 7 - log2 in the low 3 bits of the groups pointer (group
- * arrays are 8-byte aligned and hold at most 128 groups): a 16-byte entry keeps the
- * directory of a map of 8M entries at 256 KB, small enough to stay in L2 while the
- * groups stream through it. */
-typedef struct swiss_dir_entry {
-    uintptr_t    groups_log2;   /* groups | (7 - log2(group count)) */
-    swiss_table *tab;
-} swiss_dir_entry;
-
+ * 2^global_depth entries, stored as two planes of one block: first every entry's
+ * groups word, then every entry's table pointer. The groups word is the table's
+ * groups pointer with 7 - log2(group count) in its low 3 bits (group arrays are
+ * 8-byte aligned and hold at most 128 groups); both are fixed for a table's life,
+ * as tables are replaced, never resized in place. A lookup goes from the groups
+ * word straight to the group, without loading the table header, which in a map of
+ * thousands of tables is a cache miss of its own; and it reads only the first
+ * plane, 8 bytes per entry (128 KB for a map of 8M entries), which stays in L2
+ * while the groups stream through it. Writes, which need the header, read the
+ * second plane at the same index. */
 #define SWISS_DIR_LOG2_BITS ((uintptr_t)7)
 _Static_assert(SWISS_MAX_TABLE_CAPACITY / SWISS_GROUP_SLOTS <= 128,
                "a table's log2(group count) fits the low 3 bits of its groups pointer");
 
-RTMAP_INLINE uint8_t *swiss_dir_groups(const swiss_dir_entry *e)
+RTMAP_INLINE uint8_t *swiss_dir_groups(uintptr_t groups_word)
 {
-    return (uint8_t *)(e->groups_log2 & ~SWISS_DIR_LOG2_BITS);
+    return (uint8_t *)(groups_word & ~SWISS_DIR_LOG2_BITS);
 }
 /* 0x7F >> (7 - log2) is the group mask in two instructions (and, shift) on the
    path from the directory to the group, where 1 << log2, minus 1, takes three. */
-RTMAP_INLINE uint64_t swiss_dir_group_mask(const swiss_dir_entry *e)
+RTMAP_INLINE uint64_t swiss_dir_group_mask(uintptr_t groups_word)
 {
-    return (uint64_t)0x7F >> (e->groups_log2 & SWISS_DIR_LOG2_BITS);
+    return (uint64_t)0x7F >> (groups_word & SWISS_DIR_LOG2_BITS);
+}
+RTMAP_INLINE uintptr_t swiss_dir_groups_word_at(const rtmap_hmap *m, size_t i)
+{
+    return ((const uintptr_t *)m->dir_ptr)[i];
+}
+/* The second plane of a directory block of len entries. */
+RTMAP_INLINE swiss_table **swiss_dir_tables(void *dir, size_t len)
+{
+    return (swiss_table **)((uintptr_t *)dir + len);
 }
 RTMAP_INLINE swiss_table *swiss_dir_at(const rtmap_hmap *m, size_t i)
 {
-    return ((const swiss_dir_entry *)m->dir_ptr)[i].tab;
+    return swiss_dir_tables(m->dir_ptr, m->dir_len)[i];
 }
-RTMAP_INLINE void swiss_dir_set(swiss_dir_entry *dir, size_t i, swiss_table *tab)
+RTMAP_INLINE void swiss_dir_set(void *dir, size_t len, size_t i, swiss_table *tab)
 {
-    dir[i].tab = tab;
-    dir[i].groups_log2 = tab ? (uintptr_t)tab->groups | (uintptr_t)(7 - __builtin_ctzll(tab->group_mask + 1))
-                             : 0;
+    ((uintptr_t *)dir)[i] =
+        tab ? (uintptr_t)tab->groups | (uintptr_t)(7 - __builtin_ctzll(tab->group_mask + 1)) : 0;
+    swiss_dir_tables(dir, len)[i] = tab;
 }
 /* The bits that place a key in the directory: the hash multiplied by an odd
    constant (a bijection), whose top bits depend on every bit of the hash. Go
@@ -179,13 +185,13 @@ RTMAP_INLINE uint64_t swiss_dir_hash(uint64_t hash) { return hash * SWISS_DIR_MI
 
 /* The top global_depth bits of the directory hash, without a branch for depth 0
    (a shift by 64 is undefined in C): the first shift leaves the top bit clear. */
-RTMAP_INLINE const swiss_dir_entry *swiss_dir_entry_for(const rtmap_hmap *m, uint64_t hash)
+RTMAP_INLINE size_t swiss_dir_index(const rtmap_hmap *m, uint64_t hash)
 {
-    return &((const swiss_dir_entry *)m->dir_ptr)[(size_t)((swiss_dir_hash(hash) >> 1) >> m->global_shift)];
+    return (size_t)((swiss_dir_hash(hash) >> 1) >> m->global_shift);
 }
 RTMAP_INLINE swiss_table *swiss_dir_lookup(const rtmap_hmap *m, uint64_t hash)
 {
-    return swiss_dir_entry_for(m, hash)->tab;
+    return swiss_dir_at(m, swiss_dir_index(m, hash));
 }
 
 /* ---- probe sequence: triangular offsets over a power-of-two group count ---------- */
@@ -340,12 +346,12 @@ void swiss_table_shrink(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
 /* Points the directory entries of tab's run at tab (tab->index, local depth set). */
 void swiss_dir_install(rtmap_hmap *m, swiss_table *tab);
 /* Doubles the directory into new_dir (2 * dir_len entries, already allocated). */
-void swiss_dir_double(rtmap_hmap *m, swiss_dir_entry *new_dir);
+void swiss_dir_double(rtmap_hmap *m, void *new_dir);
 /* Halves the directory into new_dir (dir_len / 2 entries, already allocated); every
    local depth must be below the global depth. */
-void swiss_dir_halve(rtmap_hmap *m, swiss_dir_entry *new_dir);
+void swiss_dir_halve(rtmap_hmap *m, void *new_dir);
 void swiss_dir_free(rtmap_hmap *m, void *dir, size_t len);
-swiss_dir_entry *swiss_dir_alloc(rtmap_hmap *m, size_t len);
+void *swiss_dir_alloc(rtmap_hmap *m, size_t len);
 
 /* ---- lookup (access.c) -------------------------------------------------------------------- */
 /* Where a slot lives (a zero-size slot's address alone does not tell). */

@@ -174,7 +174,7 @@ static bool split(const rtmap_maptype *t, rtmap_hmap *m, swiss_table *tab)
     uint8_t depth = (uint8_t)(tab->local_depth + 1);
     swiss_table *left = swiss_table_new(t, m, SWISS_MAX_TABLE_CAPACITY, depth, -1);
     swiss_table *right = left ? swiss_table_new(t, m, SWISS_MAX_TABLE_CAPACITY, depth, -1) : NULL;
-    swiss_dir_entry *new_dir = NULL;
+    void *new_dir = NULL;
     if (right && doubling)
         new_dir = swiss_dir_alloc(m, 2 * m->dir_len);
     if (!right || (doubling && !new_dir)) {

@@ -199,8 +199,8 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
         for (size_t j = i; j < i + span; j++) {
             if (j >= m->dir_len || swiss_dir_at(m, j) != tab)
                 return fail(why, len, "entry %zu: table does not cover its run", j);
-            const swiss_dir_entry *e = &((const swiss_dir_entry *)m->dir_ptr)[j];
-            if (swiss_dir_groups(e) != tab->groups || swiss_dir_group_mask(e) != tab->group_mask)
+            uintptr_t w = swiss_dir_groups_word_at(m, j);
+            if (swiss_dir_groups(w) != tab->groups || swiss_dir_group_mask(w) != tab->group_mask)
                 return fail(why, len, "entry %zu: stale copy of the table's groups or mask", j);
         }
         /* A table seen again past its run would fail the index check there. */
