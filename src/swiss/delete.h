@@ -26,7 +26,7 @@ RTMAP_INLINE bool swiss_delete_found(const rtmap_maptype *t, rtmap_hmap *h, uint
         if (t->key->ptrbytes)
             rtmap_memclr(slot, t->key->size);
         /* Always zeroed: m[k] op= v after a delete must start from zero (Go 25936). */
-        rtmap_memclr(slot + t->elemoff, t->elem->size);
+        rtmap_memclr(slot + t->elemoff, t->valuesize);   /* == elem->size when direct */
     }
     if (!pos.tab) {
         /* One group, no probe sequences: never a tombstone. */
@@ -93,7 +93,16 @@ RTMAP_INLINE void swiss_delete_fast(const rtmap_maptype *t, rtmap_hmap *h, const
     uint64_t hash = t->hasher(t->key, key, h->seed);
     swiss_begin_write(h);
     swiss_collect_retired(h);
-    swiss_delete_locked(t, h, key, hash, key_eq);
+    if (small_nohash) {
+        /* A table, as the test above found. swiss_delete_locked would test
+           again: the compiler cannot know that the hasher left dir_len alone. */
+        swiss_pos pos;
+        uint8_t *slot = swiss_table_find(t, h, key, hash, key_eq, &pos);
+        if (slot)
+            swiss_delete_found(t, h, slot, pos);
+    } else {
+        swiss_delete_locked(t, h, key, hash, key_eq);
+    }
     swiss_end_write(h);
 }
 
