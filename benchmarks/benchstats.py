@@ -264,9 +264,9 @@ def compare_sessions(sessions_a, sessions_b, unit):
         if logs:
             row["delta"] = math.exp(median(logs)) - 1
             row["p"] = wilcoxon_signed_rank([0.0] * len(logs), logs)
-        else:   # zeros throughout (allocs/op, say): the pooled medians stand
-            row["p"] = 1.0
-        row["sessions"] = len(logs)
+            row["sessions"] = len(logs)
+        else:   # zeros throughout (allocs/op, say): the pooled medians stand,
+            row["p"] = 1.0  # tested over no session
     return rows
 
 

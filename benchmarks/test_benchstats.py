@@ -185,6 +185,9 @@ class SessionTest(unittest.TestCase):
         a = [{"X": {"allocs/op": [0.0] * 4}}] * 6
         row = bs.compare_sessions(a, a, "allocs/op")[0]
         self.assertEqual((row["delta"], row["p"]), (0.0, 1.0))
+        # no session was tested, so the table must not claim "in 0 sessions"
+        self.assertEqual(bs.table_rows([row], "A", "B", "allocs/op")[1][0][4],
+                         "(p=1.000 n=24+24)")
 
 
 if __name__ == "__main__":
