@@ -329,6 +329,49 @@ static void test_sizes_around_indirect_threshold(void **state)
         shape_case(sizes[s][0], sizes[s][1]);
 }
 
+/* A delete zeroes its elem (Go issue 25936): m[k] op= v after delete(m, k) must
+ * start from the zero value, and an insert does not clear the slot it takes. Each
+ * key is inserted with every elem byte set, deleted and assigned again at once,
+ * so that the insert reuses the slot the delete freed; the elem it returns must
+ * read zero. Elem sizes cover the delete's plain-store cases (4, 8, 16 bytes),
+ * the general clear, and an indirect elem; maps of one group and of tables; the
+ * generic and the 64-bit fast paths. */
+static void reassign_after_delete(size_t elem_size, intptr_t hint, size_t keys, bool fast)
+{
+    const rtmap_maptype *t = rt_map_of(&rtmap_type_uint64, array_of(&rtmap_type_uint8, elem_size));
+    rtmap_hmap *h = rtmap_makemap(t, hint);
+    uint8_t zero[200] = { 0 };
+    for (uint64_t k = 0; k < keys; k++) {
+        uint8_t *e = fast ? rtmap_mapassign_fast64(t, h, k) : rtmap_mapassign(t, h, &k);
+        memset(e, 0xa5, elem_size);
+    }
+    for (uint64_t k = 0; k < keys; k++) {
+        if (fast)
+            rtmap_mapdelete_fast64(t, h, k);
+        else
+            rtmap_mapdelete(t, h, &k);
+        uint8_t *e = fast ? rtmap_mapassign_fast64(t, h, k) : rtmap_mapassign(t, h, &k);
+        assert_memory_equal(e, zero, elem_size);
+        memset(e, 0x5a, elem_size);
+    }
+    RT_VERIFY(t, h);
+    assert_int_equal(rtmap_maplen(h), (intptr_t)keys);
+    rtmap_mapfree(t, h);
+}
+
+static void test_reassign_after_delete_reads_zero(void **state)
+{
+    (void)state;
+    static const size_t elem_sizes[] = { 1, 4, 8, 12, 16, 24, 40, 128, 200 };
+    for (size_t s = 0; s < sizeof elem_sizes / sizeof elem_sizes[0]; s++)
+        for (int fast = 0; fast < 2; fast++) {
+            if (fast && elem_sizes[s] > RTMAP_MAX_ELEM_BYTES)
+                continue;   /* the fast paths take direct elems only */
+            reassign_after_delete(elem_sizes[s], 0, 5, fast);        /* one group */
+            reassign_after_delete(elem_sizes[s], 4096, 3000, fast);  /* tables */
+        }
+}
+
 /* Elems that are pointers, `any` values and maps (stored as their hmap pointer). */
 static void test_pointer_and_map_elems(void **state)
 {
@@ -393,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_keys_with_string_parts),
         cmocka_unit_test(test_sizes_around_indirect_threshold),
         cmocka_unit_test(test_pointer_and_map_elems),
+        cmocka_unit_test(test_reassign_after_delete_reads_zero),
     };
     return cmocka_run_group_tests(tests, mt_setup_catcher, NULL);
 }
