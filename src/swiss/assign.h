@@ -80,7 +80,6 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
         swiss_table *tab = swiss_dir_at(m, di);
         uint8_t *groups = swiss_dir_groups(groups_word);
         bool large = swiss_map_is_large(m);
-        size_t reach = swiss_write_prefetch_reach(t, m);
         if (large)
             __builtin_prefetch(tab, 1);
         uint8_t *del_group = NULL;
@@ -88,7 +87,7 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
         for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(groups_word));; swiss_probe_next(&p)) {
             uint8_t *g = groups + p.offset * t->bucketsize;
             if (large)
-                swiss_group_prefetch(g, reach);
+                swiss_group_prefetch(g, swiss_write_prefetch_reach(t, m));
             uint64_t w = ctrl_load(g);
             uint64_t match = group_match_h2(w, h2);
             while (match) {

@@ -50,14 +50,25 @@ RTMAP_INLINE bool swiss_delete_found(const rtmap_maptype *t, rtmap_hmap *h, uint
     return true;
 }
 
-/* Called between begin and end of a write; false when reserving room for retired
-   indirect copies failed (nothing changed). */
+/* The delete of a map with tables (dir_len != 0), called between begin and end
+   of a write; false when reserving room for retired indirect copies failed
+   (nothing changed). */
+RTMAP_INLINE bool swiss_delete_in_table(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
+                                        uint64_t hash, swiss_key_eq_fn key_eq)
+{
+    swiss_pos pos;
+    uint8_t *slot = swiss_table_find(t, h, key, hash, key_eq, &pos);
+    return !slot || swiss_delete_found(t, h, slot, pos);
+}
+
+/* As swiss_delete_in_table, for a map of either shape. */
 RTMAP_INLINE bool swiss_delete_locked(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
                                       uint64_t hash, swiss_key_eq_fn key_eq)
 {
+    if (h->dir_len != 0)
+        return swiss_delete_in_table(t, h, key, hash, key_eq);
     swiss_pos pos;
-    uint8_t *slot = h->dir_len == 0 ? swiss_small_find(t, h, key, hash, key_eq, &pos)
-                                    : swiss_table_find(t, h, key, hash, key_eq, &pos);
+    uint8_t *slot = swiss_small_find(t, h, key, hash, key_eq, &pos);
     return !slot || swiss_delete_found(t, h, slot, pos);
 }
 
@@ -93,16 +104,13 @@ RTMAP_INLINE void swiss_delete_fast(const rtmap_maptype *t, rtmap_hmap *h, const
     uint64_t hash = t->hasher(t->key, key, h->seed);
     swiss_begin_write(h);
     swiss_collect_retired(h);
-    if (small_nohash) {
-        /* A table, as the test above found. swiss_delete_locked would test
-           again: the compiler cannot know that the hasher left dir_len alone. */
-        swiss_pos pos;
-        uint8_t *slot = swiss_table_find(t, h, key, hash, key_eq, &pos);
-        if (slot)
-            swiss_delete_found(t, h, slot, pos);
-    } else {
+    /* With small_nohash, a table, as the test above found: swiss_delete_locked
+       would test again, as the compiler cannot know that the hasher left
+       dir_len alone. */
+    if (small_nohash)
+        swiss_delete_in_table(t, h, key, hash, key_eq);
+    else
         swiss_delete_locked(t, h, key, hash, key_eq);
-    }
     swiss_end_write(h);
 }
 

@@ -31,12 +31,11 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
        maps more than the prefetch does. The control word is loaded first, as
        the probe waits on it (8M hits 2% faster, 20 pairs, p = 0.02). */
     bool large = swiss_map_is_large(m);
-    size_t reach = swiss_write_prefetch_reach(t, m);
     for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(groups_word));; swiss_probe_next(&p)) {
         uint8_t *g = groups + p.offset * t->bucketsize;
         uint64_t w = ctrl_load(g);
         if (pos && large)
-            swiss_group_prefetch(g, reach);
+            swiss_group_prefetch(g, swiss_write_prefetch_reach(t, m));
         else if (!pos)
             swiss_group_prefetch_second_line(g);
         uint64_t match = group_match_h2(w, h2);
