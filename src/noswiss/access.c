@@ -48,29 +48,4 @@ static void *lookup(const rtmap_maptype *t, rtmap_hmap *h, const void *key)
     return ns_find(t, h, key, hash, &e) ? ns_slot_elem(t, e) : NULL;
 }
 
-void *rtmap_mapaccess1(const rtmap_maptype *t, rtmap_hmap *h, const void *key)
-{
-    void *e = lookup(t, h, key);
-    return e ? e : (void *)rtmap_zero_val;
-}
-
-void *rtmap_mapaccess2(const rtmap_maptype *t, rtmap_hmap *h, const void *key, bool *ok)
-{
-    void *e = lookup(t, h, key);
-    *ok = e != NULL;
-    return e ? e : (void *)rtmap_zero_val;
-}
-
-void *rtmap_mapaccess1_fat(const rtmap_maptype *t, rtmap_hmap *h, const void *key, const void *zero)
-{
-    void *e = lookup(t, h, key);
-    return e ? e : (void *)zero;
-}
-
-void *rtmap_mapaccess2_fat(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
-                           const void *zero, bool *ok)
-{
-    void *e = lookup(t, h, key);
-    *ok = e != NULL;
-    return e ? e : (void *)zero;
-}
+#include "access_entries.h"

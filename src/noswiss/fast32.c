@@ -16,16 +16,16 @@ void *rtmap_mapaccess2_fast32(const rtmap_maptype *t, rtmap_hmap *h, uint32_t ke
 
 void *rtmap_mapassign_fast32(const rtmap_maptype *t, rtmap_hmap *h, uint32_t key)
 {
-    return ns_fast_assign(t, h, &key, ns_key32_eq);
+    return ns_fast_assign(t, h, &key, rtmap_key32_eq);
 }
 
 void *rtmap_mapassign_fast32ptr(const rtmap_maptype *t, rtmap_hmap *h, void *key)
 {
     uint32_t k = (uint32_t)(uintptr_t)key;
-    return ns_fast_assign(t, h, &k, ns_key32_eq);
+    return ns_fast_assign(t, h, &k, rtmap_key32_eq);
 }
 
 void rtmap_mapdelete_fast32(const rtmap_maptype *t, rtmap_hmap *h, uint32_t key)
 {
-    ns_fast_delete(t, h, &key, ns_key32_eq);
+    ns_fast_delete(t, h, &key, rtmap_key32_eq);
 }

@@ -16,16 +16,16 @@ void *rtmap_mapaccess2_fast64(const rtmap_maptype *t, rtmap_hmap *h, uint64_t ke
 
 void *rtmap_mapassign_fast64(const rtmap_maptype *t, rtmap_hmap *h, uint64_t key)
 {
-    return ns_fast_assign(t, h, &key, ns_key64_eq);
+    return ns_fast_assign(t, h, &key, rtmap_key64_eq);
 }
 
 void *rtmap_mapassign_fast64ptr(const rtmap_maptype *t, rtmap_hmap *h, void *key)
 {
     uint64_t k = (uint64_t)(uintptr_t)key;
-    return ns_fast_assign(t, h, &k, ns_key64_eq);
+    return ns_fast_assign(t, h, &k, rtmap_key64_eq);
 }
 
 void rtmap_mapdelete_fast64(const rtmap_maptype *t, rtmap_hmap *h, uint64_t key)
 {
-    ns_fast_delete(t, h, &key, ns_key64_eq);
+    ns_fast_delete(t, h, &key, rtmap_key64_eq);
 }

@@ -5,30 +5,7 @@
 #define RTMAP_NOSWISS_FASTINT_H
 
 #include "chain.h"
-
-RTMAP_INLINE uint64_t ns_load_key(const uint8_t *p, unsigned width)
-{
-    if (width == 4) {
-        uint32_t v;
-        memcpy(&v, p, 4);
-        return v;
-    }
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-RTMAP_INLINE bool ns_key32_eq(const rtmap_maptype *t, const void *key, const uint8_t *slot)
-{
-    (void)t;
-    return ns_load_key(slot, 4) == ns_load_key(key, 4);
-}
-
-RTMAP_INLINE bool ns_key64_eq(const rtmap_maptype *t, const void *key, const uint8_t *slot)
-{
-    (void)t;
-    return ns_load_key(slot, 8) == ns_load_key(key, 8);
-}
+#include "intkey.h"
 
 /* The elem slot of key, or NULL. */
 RTMAP_INLINE void *ns_fast_access(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
@@ -40,10 +17,10 @@ RTMAP_INLINE void *ns_fast_access(const rtmap_maptype *t, rtmap_hmap *h, const v
     uint8_t *b = h->buckets;
     if (h->B != 0)
         b = ns_read_bucket(t, h, t->hasher(t->key, key, h->hash0));
-    uint64_t want = ns_load_key(key, width);
+    uint64_t want = rtmap_load_intkey(key, width);
     for (; b; b = ns_overflow(t, b))
         for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++)
-            if (ns_load_key(ns_key_at(t, b, i), width) == want && !ns_is_empty(b[i]))
+            if (rtmap_load_intkey(ns_key_at(t, b, i), width) == want && !ns_is_empty(b[i]))
                 return ns_elem_at(t, b, i);
     return NULL;
 }

@@ -43,29 +43,4 @@ static void *lookup(const rtmap_maptype *t, rtmap_hmap *m, const void *key)
     return slot ? swiss_slot_elem(t, slot) : NULL;
 }
 
-void *rtmap_mapaccess1(const rtmap_maptype *t, rtmap_hmap *h, const void *key)
-{
-    void *e = lookup(t, h, key);
-    return e ? e : (void *)rtmap_zero_val;
-}
-
-void *rtmap_mapaccess2(const rtmap_maptype *t, rtmap_hmap *h, const void *key, bool *ok)
-{
-    void *e = lookup(t, h, key);
-    *ok = e != NULL;
-    return e ? e : (void *)rtmap_zero_val;
-}
-
-void *rtmap_mapaccess1_fat(const rtmap_maptype *t, rtmap_hmap *h, const void *key, const void *zero)
-{
-    void *e = lookup(t, h, key);
-    return e ? e : (void *)zero;
-}
-
-void *rtmap_mapaccess2_fat(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
-                           const void *zero, bool *ok)
-{
-    void *e = lookup(t, h, key);
-    *ok = e != NULL;
-    return e ? e : (void *)zero;
-}
+#include "access_entries.h"
