@@ -177,4 +177,28 @@ RTMAP_INLINE uint8_t *swiss_assign_slot(const rtmap_maptype *t, rtmap_hmap *m, c
     return swiss_table_assign(t, m, key, hash, key_eq, key_store, key_hit);
 }
 
+/* The whole assign of a fast path, whose hasher never panics: the elem of key,
+   created if absent; NULL after a panic (nil map, allocation failure). */
+RTMAP_INLINE uint8_t *swiss_assign_fast(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
+                                        swiss_key_eq_fn key_eq, swiss_key_store_fn key_store,
+                                        swiss_key_hit_fn key_hit)
+{
+    if (RTMAP_UNLIKELY(!h)) {
+        rtmap_panic(RTMAP_PANIC_NIL_MAP_WRITE, "assignment to entry in nil map");
+        return NULL;
+    }
+    if (RTMAP_UNLIKELY(h->writing))
+        swiss_fatal_concurrent_writes();
+    uint64_t hash = t->hasher(t->key, key, h->seed);
+    swiss_begin_write(h);
+    swiss_collect_retired(h);
+    uint8_t *slot = swiss_assign_slot(t, h, key, hash, key_eq, key_store, key_hit);
+    if (RTMAP_UNLIKELY(!slot)) {
+        swiss_fail_oom(h);
+        return NULL;
+    }
+    swiss_end_write(h);
+    return slot;
+}
+
 #endif /* RTMAP_SWISS_ASSIGN_H */

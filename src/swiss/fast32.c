@@ -1,92 +1,32 @@
-/* Fast paths for 4-byte memory-comparable keys (int32, uint32, 32-bit pointers): keys
- * compare as uint32_t, the elem sits at elemoff, and a small map is searched with
- * no hash at all. Deletes share the generic algorithm with
- * the key comparison inlined (Go calls the generic delete). */
-#include "assign.h"
-#include "delete.h"
-
-static inline uint32_t load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline bool key32_eq(const rtmap_maptype *t, const void *key, const uint8_t *slot)
-{
-    return load32(slot) == *(const uint32_t *)key;
-}
-
-static inline void key32_store(const rtmap_maptype *t, uint8_t *slot, const void *key,
-                               const swiss_new_entry *ne)
-{
-    memcpy(slot, key, sizeof(uint32_t));
-}
-
-static inline void key32_hit(const rtmap_maptype *t, uint8_t *slot, const void *key) {}
-
-RTMAP_INLINE uint8_t *find32(const rtmap_maptype *t, const rtmap_hmap *m, uint32_t key)
-{
-    if (m->dir_len == 0)
-        return swiss_small_find_nohash(t, m, &key, key32_eq, NULL);
-    uint64_t hash = t->hasher(t->key, &key, m->seed);
-    return swiss_table_find(t, m, &key, hash, key32_eq, NULL);
-}
+/* Go's map_fast32: maps whose key is 4 bytes compared as an integer (int32, uint32,
+ * 32-bit pointers). */
+#include "fastint.h"
 
 void *rtmap_mapaccess1_fast32(const rtmap_maptype *t, rtmap_hmap *h, uint32_t key)
 {
-    if (!h || h->used == 0)
-        return (void *)rtmap_zero_val;
-    if (RTMAP_UNLIKELY(h->writing))
-        rtmap_fatal(RTMAP_FATAL_CONCURRENT_READ_WRITE, "concurrent map read and map write");
-    uint8_t *slot = find32(t, h, key);
-    return slot ? slot + t->elemoff : (void *)rtmap_zero_val;
+    void *e = swiss_fast_access(t, h, &key, 4);
+    return e ? e : (void *)rtmap_zero_val;
 }
 
 void *rtmap_mapaccess2_fast32(const rtmap_maptype *t, rtmap_hmap *h, uint32_t key, bool *ok)
 {
-    if (!h || h->used == 0) {
-        *ok = false;
-        return (void *)rtmap_zero_val;
-    }
-    if (RTMAP_UNLIKELY(h->writing))
-        rtmap_fatal(RTMAP_FATAL_CONCURRENT_READ_WRITE, "concurrent map read and map write");
-    uint8_t *slot = find32(t, h, key);
-    *ok = slot != NULL;
-    return slot ? slot + t->elemoff : (void *)rtmap_zero_val;
-}
-
-RTMAP_INLINE void *assign32(const rtmap_maptype *t, rtmap_hmap *h, uint32_t key)
-{
-    if (RTMAP_UNLIKELY(!h)) {
-        rtmap_panic(RTMAP_PANIC_NIL_MAP_WRITE, "assignment to entry in nil map");
-        return NULL;
-    }
-    if (RTMAP_UNLIKELY(h->writing))
-        swiss_fatal_concurrent_writes();
-    uint64_t hash = t->hasher(t->key, &key, h->seed);
-    swiss_begin_write(h);
-    swiss_collect_retired(h);
-    uint8_t *slot = swiss_assign_slot(t, h, &key, hash, key32_eq, key32_store, key32_hit);
-    if (RTMAP_UNLIKELY(!slot)) {
-        swiss_fail_oom(h);
-        return NULL;
-    }
-    swiss_end_write(h);
-    return slot + t->elemoff;
+    void *e = swiss_fast_access(t, h, &key, 4);
+    *ok = e != NULL;
+    return e ? e : (void *)rtmap_zero_val;
 }
 
 void *rtmap_mapassign_fast32(const rtmap_maptype *t, rtmap_hmap *h, uint32_t key)
 {
-    return assign32(t, h, key);
+    return swiss_fast_assign(t, h, &key, 4);
 }
 
 void *rtmap_mapassign_fast32ptr(const rtmap_maptype *t, rtmap_hmap *h, void *key)
 {
-    return assign32(t, h, (uint32_t)(uintptr_t)key);
+    uint32_t k = (uint32_t)(uintptr_t)key;
+    return swiss_fast_assign(t, h, &k, 4);
 }
 
 void rtmap_mapdelete_fast32(const rtmap_maptype *t, rtmap_hmap *h, uint32_t key)
 {
-    swiss_delete_fast(t, h, &key, key32_eq, true);
+    swiss_fast_delete(t, h, &key, 4);
 }

@@ -115,22 +115,8 @@ void *rtmap_mapaccess2_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_stri
 
 void *rtmap_mapassign_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
 {
-    if (RTMAP_UNLIKELY(!h)) {
-        rtmap_panic(RTMAP_PANIC_NIL_MAP_WRITE, "assignment to entry in nil map");
-        return NULL;
-    }
-    if (RTMAP_UNLIKELY(h->writing))
-        swiss_fatal_concurrent_writes();
-    uint64_t hash = t->hasher(t->key, &key, h->seed);
-    swiss_begin_write(h);
-    swiss_collect_retired(h);
-    uint8_t *slot = swiss_assign_slot(t, h, &key, hash, keystr_eq, keystr_store, keystr_hit);
-    if (RTMAP_UNLIKELY(!slot)) {
-        swiss_fail_oom(h);
-        return NULL;
-    }
-    swiss_end_write(h);
-    return slot + STR_ELEM_OFFSET;
+    uint8_t *slot = swiss_assign_fast(t, h, &key, keystr_eq, keystr_store, keystr_hit);
+    return slot ? slot + STR_ELEM_OFFSET : NULL;
 }
 
 void rtmap_mapdelete_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
