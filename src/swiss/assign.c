@@ -21,23 +21,7 @@ static inline void generic_key_hit(const rtmap_maptype *t, uint8_t *slot, const 
 
 void *rtmap_mapassign(const rtmap_maptype *t, rtmap_hmap *h, const void *key)
 {
-    if (RTMAP_UNLIKELY(!h)) {
-        rtmap_panic(RTMAP_PANIC_NIL_MAP_WRITE, "assignment to entry in nil map");
-        return NULL;
-    }
-    if (RTMAP_UNLIKELY(h->writing))
-        swiss_fatal_concurrent_writes();
-    bool panicked;
-    uint64_t hash = rtmap_hash_key(t, key, h->seed, &panicked);
-    if (panicked)
-        return NULL;
-    swiss_begin_write(h);
-    swiss_collect_retired(h);
-    uint8_t *slot = swiss_assign_slot(t, h, key, hash, generic_key_eq, generic_key_store, generic_key_hit);
-    if (RTMAP_UNLIKELY(!slot)) {
-        swiss_fail_oom(h);
-        return NULL;
-    }
-    swiss_end_write(h);
-    return swiss_slot_elem(t, slot);
+    uint8_t *slot = swiss_assign_entry(t, h, key, generic_key_eq, generic_key_store,
+                                       generic_key_hit, true);
+    return slot ? swiss_slot_elem(t, slot) : NULL;
 }

@@ -177,11 +177,13 @@ RTMAP_INLINE uint8_t *swiss_assign_slot(const rtmap_maptype *t, rtmap_hmap *m, c
     return swiss_table_assign(t, m, key, hash, key_eq, key_store, key_hit);
 }
 
-/* The whole assign of a fast path, whose hasher never panics: the elem of key,
-   created if absent; NULL after a panic (nil map, allocation failure). */
-RTMAP_INLINE uint8_t *swiss_assign_fast(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
-                                        swiss_key_eq_fn key_eq, swiss_key_store_fn key_store,
-                                        swiss_key_hit_fn key_hit)
+/* A whole assign, from the entry point's checks to the end of the write: the
+   slot of key, created if absent; NULL after a panic (nil map, unhashable key,
+   allocation failure), with the map unchanged. checked_hash: the key's hasher
+   may panic (the generic entry point); the fast paths' hashers never do. */
+RTMAP_INLINE uint8_t *swiss_assign_entry(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
+                                         swiss_key_eq_fn key_eq, swiss_key_store_fn key_store,
+                                         swiss_key_hit_fn key_hit, bool checked_hash)
 {
     if (RTMAP_UNLIKELY(!h)) {
         rtmap_panic(RTMAP_PANIC_NIL_MAP_WRITE, "assignment to entry in nil map");
@@ -189,7 +191,15 @@ RTMAP_INLINE uint8_t *swiss_assign_fast(const rtmap_maptype *t, rtmap_hmap *h, c
     }
     if (RTMAP_UNLIKELY(h->writing))
         swiss_fatal_concurrent_writes();
-    uint64_t hash = t->hasher(t->key, key, h->seed);
+    uint64_t hash;
+    if (checked_hash) {
+        bool panicked;
+        hash = rtmap_hash_key(t, key, h->seed, &panicked);
+        if (panicked)
+            return NULL;
+    } else {
+        hash = t->hasher(t->key, key, h->seed);
+    }
     swiss_begin_write(h);
     swiss_collect_retired(h);
     uint8_t *slot = swiss_assign_slot(t, h, key, hash, key_eq, key_store, key_hit);

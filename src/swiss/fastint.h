@@ -53,10 +53,11 @@ RTMAP_INLINE void *swiss_fast_access(const rtmap_maptype *t, const rtmap_hmap *h
 RTMAP_INLINE void *swiss_fast_assign(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
                                      unsigned width)
 {
-    uint8_t *slot = width == 4 ? swiss_assign_fast(t, h, key, rtmap_key32_eq, swiss_key32_store,
-                                                   swiss_keyint_hit)
-                               : swiss_assign_fast(t, h, key, rtmap_key64_eq, swiss_key64_store,
-                                                   swiss_keyint_hit);
+    uint8_t *slot = width == 4
+                        ? swiss_assign_entry(t, h, key, rtmap_key32_eq, swiss_key32_store,
+                                             swiss_keyint_hit, false)
+                        : swiss_assign_entry(t, h, key, rtmap_key64_eq, swiss_key64_store,
+                                             swiss_keyint_hit, false);
     return slot ? slot + swiss_fast_elemoff(t, width) : NULL;
 }
 

@@ -115,7 +115,7 @@ void *rtmap_mapaccess2_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_stri
 
 void *rtmap_mapassign_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
 {
-    uint8_t *slot = swiss_assign_fast(t, h, &key, keystr_eq, keystr_store, keystr_hit);
+    uint8_t *slot = swiss_assign_entry(t, h, &key, keystr_eq, keystr_store, keystr_hit, false);
     return slot ? slot + STR_ELEM_OFFSET : NULL;
 }
 
