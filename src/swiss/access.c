@@ -33,8 +33,7 @@ static void *lookup(const rtmap_maptype *t, rtmap_hmap *m, const void *key)
         swiss_check_hashable(t, key);
         return NULL;
     }
-    if (RTMAP_UNLIKELY(m->writing))
-        rtmap_fatal(RTMAP_FATAL_CONCURRENT_READ_WRITE, "concurrent map read and map write");
+    swiss_check_not_writing(m);
     bool panicked;
     uint64_t hash = rtmap_hash_key(t, key, m->seed, &panicked);
     if (panicked)

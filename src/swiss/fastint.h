@@ -36,8 +36,7 @@ RTMAP_INLINE void *swiss_fast_access(const rtmap_maptype *t, const rtmap_hmap *h
 {
     if (!h || h->used == 0)
         return NULL;
-    if (RTMAP_UNLIKELY(h->writing))
-        rtmap_fatal(RTMAP_FATAL_CONCURRENT_READ_WRITE, "concurrent map read and map write");
+    swiss_check_not_writing(h);
     swiss_key_eq_fn key_eq = width == 4 ? rtmap_key32_eq : rtmap_key64_eq;
     uint8_t *slot;
     if (h->dir_len == 0) {

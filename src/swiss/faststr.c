@@ -95,8 +95,7 @@ static uint8_t *lookup(const rtmap_maptype *t, rtmap_hmap *h, const rtmap_string
 {
     if (!h || h->used == 0)
         return NULL;
-    if (RTMAP_UNLIKELY(h->writing))
-        rtmap_fatal(RTMAP_FATAL_CONCURRENT_READ_WRITE, "concurrent map read and map write");
+    swiss_check_not_writing(h);
     return findstr(t, h, key);
 }
 

@@ -31,8 +31,7 @@ static size_t walk(const rtmap_maptype *t, rtmap_hmap *m, void *dst, size_t cap,
 {
     if (!m || m->used == 0 || cap == 0)
         return 0;
-    if (RTMAP_UNLIKELY(m->writing))
-        rtmap_fatal(RTMAP_FATAL_CONCURRENT_READ_WRITE, "concurrent map read and map write");
+    swiss_check_not_writing(m);
     size_t n = 0;
     if (m->dir_len == 0)
         return walk_group(t, m->dir_ptr, dst, stride, 0, cap, visit);

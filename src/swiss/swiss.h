@@ -265,6 +265,12 @@ void swiss_fatal_concurrent_writes(void);
    swiss_fail_reason as the message when a step set one (then cleared). */
 void swiss_fail_oom(rtmap_hmap *m);
 extern _Thread_local const char *swiss_fail_reason;
+/* A read (lookup, keys) must not run while a write is in progress. */
+RTMAP_INLINE void swiss_check_not_writing(const rtmap_hmap *m)
+{
+    if (RTMAP_UNLIKELY(m->writing))
+        rtmap_fatal(RTMAP_FATAL_CONCURRENT_READ_WRITE, "concurrent map read and map write");
+}
 RTMAP_INLINE void swiss_begin_write(rtmap_hmap *m) { m->writing ^= 1; }
 RTMAP_INLINE void swiss_end_write(rtmap_hmap *m)
 {
