@@ -18,7 +18,8 @@ GENERIC = ("Key=int64/Elem=int64/Path=generic",)
 WITH_GENERIC = ("MapAccessHit", "MapAccessMiss", "MapAssignGrow", "MapAssignPreAllocate",
                 "MapAssignReuse", "MapDelete", "MapPopulate")
 FAST_ONLY = ("MapIter", "MapClear")
-INT64_ONLY = ("MapShrink99", "MapSparseClear", "MapSparseIter", "MapWaves")
+INT64_ONLY = ("MapAccessHitRandom", "MapAccessMissRandom", "MapShrink99", "MapSparseClear",
+              "MapSparseIter", "MapWaves")
 UNSIZED = ("NewEmptyMap", "NewSmallMap", "SmallStrMap", "MapStringKeysEight_16",
            "MapStringKeysEight_32", "MapStringKeysEight_64", "MapStringKeysEight_1M", "MegMap")
 ELEM_BYTES = {"int32": 4, "int64": 8, "string": 16}
