@@ -135,4 +135,9 @@ bool rtmap_impl_writing(const rtmap_hmap *h);
  * Returns true when all hold; otherwise false, with a description in `why`. */
 bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *h, char *why, size_t whylen);
 
+/* How a build's rtmap_verify reports a broken invariant: formats the description
+ * into `why` (when there is room) and returns false, for `return fail(...)`. */
+bool rtmap_verify_fail(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif /* RTMAP_INTERNAL_H */

@@ -2,19 +2,8 @@
  * the algorithm relies on. Slow by design; for tests. */
 #include "find.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-
-static bool fail(char *why, size_t len, const char *fmt, ...)
-{
-    if (why && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, len, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
+/* The short name keeps each check's report on its line. */
+#define fail(...) rtmap_verify_fail(__VA_ARGS__)
 
 static bool zero_bytes(const uint8_t *p, size_t n)
 {

@@ -511,6 +511,7 @@ static void test_verify_catches_corruption(void **state)
     h->buckets[0] = saved;
     h->count++;
     assert_false(rtmap_verify(t, h, why, sizeof why));
+    assert_string_equal(why, "count 6 but 5 entries found");
     h->count--;
     assert_true(rtmap_verify(t, h, why, sizeof why));
     rtmap_mapfree(t, h);

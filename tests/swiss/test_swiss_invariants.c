@@ -1158,6 +1158,7 @@ static void test_verify_detects_corruption(void **state)
     assert_true(rtmap_verify(t, m, why, sizeof why));
     m->used++;
     assert_false(rtmap_verify(t, m, why, sizeof why));
+    assert_string_equal(why, "small map: used 6 but 5 full slots");
     m->used--;
     uint8_t *g = m->dir_ptr;
     uint64_t full = group_match_full(ctrl_load(g));
