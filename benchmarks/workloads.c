@@ -129,10 +129,10 @@ static void free_map(bench_state *s)
 /* ---- MapAccessHit / MapAccessMiss (and their Random forms) ----------------------
  * ns per lookup; keys cycle through the hits (or the misses) in key order, which
  * is a random order over the table. Go's order repeats every len lookups, and in
- * a map of up to a few thousand entries the branch predictor learns the branches
- * each key takes (in the classic map, which of its bucket's slots matched). The
- * Random forms draw every key at random (xorshift64, the same sequence in every
- * build), so nothing repeats for it to learn. */
+ * a map of 1K entries (not yet at 64K, on the development machine) the branch
+ * predictor learns the branches each key takes (in the classic map, which of its
+ * bucket's slots matched). The Random forms draw every key at random (xorshift64,
+ * the same sequence in every build), so nothing repeats for it to learn. */
 
 ALWAYS_INLINE void setup_lookup(const map_ops *o, bench_state *s)
 {
