@@ -172,8 +172,6 @@ ALWAYS_INLINE void run_lookup(const map_ops *o, bench_state *s, bench *b, bool h
 
 ALWAYS_INLINE void run_access_hit(const map_ops *o, bench_state *s, bench *b) { run_lookup(o, s, b, true, false); }
 ALWAYS_INLINE void run_access_miss(const map_ops *o, bench_state *s, bench *b) { run_lookup(o, s, b, false, false); }
-ALWAYS_INLINE void run_access_hit_random(const map_ops *o, bench_state *s, bench *b) { run_lookup(o, s, b, true, true); }
-ALWAYS_INLINE void run_access_miss_random(const map_ops *o, bench_state *s, bench *b) { run_lookup(o, s, b, false, true); }
 
 /* ---- MapAssignGrow / MapAssignPreAllocate / MapPopulate -------------------------
  * Each round makes a map (hint 0, or len), fills it with len keys and frees it.
@@ -483,13 +481,10 @@ VARIANT_WORKLOADS(string, ops_string)
 VARIANT_WORKLOADS(generic, ops_generic)
 
 /* Lookups in random order: for 64-bit keys only, the issue-4 grid's key type. */
-#define RANDOM_LOOKUP_WORKLOADS(suffix, ops)                                                \
-    static void run_hit_random_##suffix(bench_state *s, bench *b) { run_access_hit_random(&ops, s, b); } \
-    static void run_miss_random_##suffix(bench_state *s, bench *b) { run_access_miss_random(&ops, s, b); } \
-    static const workload wl_hit_random_##suffix = { setup_lookup_##suffix, run_hit_random_##suffix, teardown_map }; \
-    static const workload wl_miss_random_##suffix = { setup_lookup_##suffix, run_miss_random_##suffix, teardown_map };
-
-RANDOM_LOOKUP_WORKLOADS(int64, ops_int64)
+static void run_hit_random_int64(bench_state *s, bench *b) { run_lookup(&ops_int64, s, b, true, true); }
+static void run_miss_random_int64(bench_state *s, bench *b) { run_lookup(&ops_int64, s, b, false, true); }
+static const workload wl_hit_random_int64 = { setup_lookup_int64, run_hit_random_int64, teardown_map };
+static const workload wl_miss_random_int64 = { setup_lookup_int64, run_miss_random_int64, teardown_map };
 
 FAST_ONLY_WORKLOADS(int32, ops_int32)
 FAST_ONLY_WORKLOADS(int64, ops_int64)
