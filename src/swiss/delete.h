@@ -84,14 +84,20 @@ RTMAP_INLINE void swiss_delete_small_nohash(const rtmap_maptype *t, rtmap_hmap *
         swiss_delete_found(t, h, slot, (swiss_pos){ NULL, h->dir_ptr, index });
 }
 
-/* The whole delete of a fast path (their hashers never panic, and their entries
-   have no indirect copies, so it cannot fail); small_nohash: the key compares
-   cheaply enough to search a small map without hashing. */
-RTMAP_INLINE void swiss_delete_fast(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
-                                    swiss_key_eq_fn key_eq, bool small_nohash)
+/* A whole delete, from the entry point's checks to the end of the write.
+   small_nohash: the key compares cheaply enough to search a small map without
+   hashing. generic: the generic entry point, whose hasher may panic (an absent
+   map still checks that the key is hashable) and whose entries may have
+   indirect copies, so that the delete itself may fail; the fast paths have
+   neither. */
+RTMAP_INLINE void swiss_delete_entry(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
+                                     swiss_key_eq_fn key_eq, bool small_nohash, bool generic)
 {
-    if (!h || h->used == 0)
+    if (!h || h->used == 0) {
+        if (generic)
+            swiss_check_hashable(t, key);
         return;
+    }
     if (RTMAP_UNLIKELY(h->writing))
         swiss_fatal_concurrent_writes();
     if (small_nohash && h->dir_len == 0) {
@@ -101,16 +107,26 @@ RTMAP_INLINE void swiss_delete_fast(const rtmap_maptype *t, rtmap_hmap *h, const
         swiss_end_write(h);
         return;
     }
-    uint64_t hash = t->hasher(t->key, key, h->seed);
+    uint64_t hash;
+    if (generic) {
+        bool panicked;
+        hash = rtmap_hash_key(t, key, h->seed, &panicked);
+        if (panicked)
+            return;
+    } else {
+        hash = t->hasher(t->key, key, h->seed);
+    }
     swiss_begin_write(h);
     swiss_collect_retired(h);
     /* With small_nohash, a table, as the test above found: swiss_delete_locked
        would test again, as the compiler cannot know that the hasher left
        dir_len alone. */
-    if (small_nohash)
-        swiss_delete_in_table(t, h, key, hash, key_eq);
-    else
-        swiss_delete_locked(t, h, key, hash, key_eq);
+    bool deleted = small_nohash ? swiss_delete_in_table(t, h, key, hash, key_eq)
+                                : swiss_delete_locked(t, h, key, hash, key_eq);
+    if (generic && RTMAP_UNLIKELY(!deleted)) {
+        swiss_fail_oom(h);
+        return;
+    }
     swiss_end_write(h);
 }
 

@@ -63,7 +63,8 @@ RTMAP_INLINE void *swiss_fast_assign(const rtmap_maptype *t, rtmap_hmap *h, cons
 RTMAP_INLINE void swiss_fast_delete(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
                                     unsigned width)
 {
-    swiss_delete_fast(t, h, key, width == 4 ? rtmap_key32_eq : rtmap_key64_eq, true);
+    swiss_delete_entry(t, h, key, width == 4 ? rtmap_key32_eq : rtmap_key64_eq, true,
+                       false);
 }
 
 #endif /* RTMAP_SWISS_FASTINT_H */

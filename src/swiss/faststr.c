@@ -120,5 +120,5 @@ void *rtmap_mapassign_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_strin
 
 void rtmap_mapdelete_faststr(const rtmap_maptype *t, rtmap_hmap *h, rtmap_string key)
 {
-    swiss_delete_fast(t, h, &key, keystr_eq, key.len < LONG_KEY);
+    swiss_delete_entry(t, h, &key, keystr_eq, key.len < LONG_KEY, false);
 }
