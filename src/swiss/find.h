@@ -31,8 +31,9 @@ RTMAP_INLINE uint8_t *swiss_table_find(const rtmap_maptype *t, const rtmap_hmap 
        maps more than the prefetch does. The control word is loaded first, as
        the probe waits on it (8M hits 2% faster, 20 pairs, p = 0.02). */
     bool large = swiss_map_is_large(m);
-    for (swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(groups_word));; swiss_probe_next(&p)) {
-        uint8_t *g = groups + p.offset * t->bucketsize;
+    swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(groups_word));
+    for (uint8_t *g = swiss_dir_first_group(t, groups_word, hash, large);;
+         swiss_probe_next(&p), g = groups + p.offset * t->bucketsize) {
         uint64_t w = ctrl_load(g);
         if (pos && large)
             swiss_group_prefetch(g, swiss_write_prefetch_reach(t, m));

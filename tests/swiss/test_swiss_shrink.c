@@ -559,6 +559,38 @@ static void test_indirect_entries_under_iterator(void **state)
     rt_use_heap_allocator();
 }
 
+/* A large map (probes take the full-table shortcut, swiss_dir_first_group) whose
+   lower half of the directory lost nearly all its entries: there the tables merge
+   and shrink below full capacity while the upper half keeps the directory deep.
+   Every key is found or not found as the model says, through both probe paths,
+   before and after inserts into the small tables. */
+static void test_large_map_with_small_tables(void **state)
+{
+    (void)state;
+    const rtmap_maptype *t = u64map();
+    enum { N = 40000 };
+    model md = model_new(2 * N);
+    rtmap_hmap *m = rtmap_makemap_small(t);
+    for (uint64_t k = 0; k < N; k++)
+        put(t, m, &md, k, k + 1);
+    for (uint64_t k = 0; k < N; k++) {
+        uint64_t hash = t->hasher(t->key, &k, m->seed);
+        if (swiss_dir_hash(hash) >> 63 == 0 && k % 256 != 0)
+            del(t, m, &md, k);
+    }
+    assert_true(swiss_map_is_large(m));
+    size_t small_tables = 0;
+    for (size_t i = 0; i < m->dir_len; i++)
+        small_tables += swiss_dir_at(m, i)->capacity < SWISS_MAX_TABLE_CAPACITY;
+    assert_true(small_tables > 0);
+    check_model(t, m, &md);
+    for (uint64_t k = N; k < 2 * N; k += 4)
+        put(t, m, &md, k, k + 1);
+    check_model(t, m, &md);
+    rtmap_mapfree(t, m);
+    model_free(&md);
+}
+
 /* Memory comes back: after deleting all but 1% of many entries, the map holds at
    most 5% of its peak (counted by the test allocator). */
 static void test_memory_after_deleting_99_percent(void **state)
@@ -770,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_merges_under_a_paused_iterator),
         cmocka_unit_test(test_nan_keys_merge_only_without_iterators),
         cmocka_unit_test(test_indirect_entries_under_iterator),
+        cmocka_unit_test(test_large_map_with_small_tables),
         cmocka_unit_test(test_memory_after_deleting_99_percent),
         cmocka_unit_test(test_verify_detects_broken_shrink_state),
         cmocka_unit_test(test_allocation_failure_everywhere),
