@@ -437,19 +437,6 @@ static void test_fail_each_allocation_hinted(void **state)
 
 /* ---- a handler that returns -------------------------------------------------------- */
 
-static int returned_panics;
-static int returned_kind = -1;
-
-static void returning_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
-{
-    (void)ctx;
-    (void)msg;
-    if (kind >= RTMAP_FATAL_CONCURRENT_WRITES)
-        abort();
-    returned_panics++;
-    returned_kind = (int)kind;
-}
-
 /* Each insert is tried first with its first allocation failing: where it needs
  * one, mapassign returns NULL and the map is unchanged. */
 static void test_returning_handler_assign_returns_null(void **state)
@@ -464,8 +451,7 @@ static void test_returning_handler_assign_returns_null(void **state)
         const rtmap_maptype *t = types[ti];
         workload w = { "", t, keys[ti], NULL, 0, 1000 };
         rt_use_test_allocator();
-        rtmap_set_panic_handler(returning_handler, NULL);
-        returned_panics = 0;
+        rt_install_returning_handler();
         mt_model_reset(&model);
         rtmap_hmap *h = rtmap_makemap(t, 0);
         long nulls = 0;
@@ -477,8 +463,8 @@ static void test_returning_handler_assign_returns_null(void **state)
             rt_fail_allocation_after(0);
             if (!slot) {
                 nulls++;
-                assert_int_equal(returned_panics, nulls);
-                assert_int_equal(returned_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                assert_int_equal(rt_returned_panics, nulls);
+                assert_int_equal(rt_last_panic_kind, RTMAP_PANIC_OUT_OF_MEMORY);
                 if (nulls % 8 == 1)
                     check_map(&w, h);
                 else
@@ -493,12 +479,12 @@ static void test_returning_handler_assign_returns_null(void **state)
         /* deletes down to nothing: any failed one leaves the map as it was */
         for (size_t i = 0; i < 1000; i++) {
             keys[ti](key, i);
-            int before = returned_panics;
+            int before = rt_returned_panics;
             rt_fail_allocation_after(1);
             rtmap_mapdelete(t, h, key);
             rt_fail_allocation_after(0);
-            if (returned_panics != before) {
-                assert_int_equal(returned_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+            if (rt_returned_panics != before) {
+                assert_int_equal(rt_last_panic_kind, RTMAP_PANIC_OUT_OF_MEMORY);
                 check_map(&w, h);
                 rtmap_mapdelete(t, h, key);
             }
@@ -540,22 +526,21 @@ static void test_returning_handler_make_and_clone(void **state)
             /* fail each allocation the call makes, in turn, until one run needs no more */
             for (long k = 1;; k++) {
                 long live = rt_alloc.live_blocks;
-                returned_panics = 0;
                 rt_fail_allocation_after(k);
-                rtmap_set_panic_handler(returning_handler, NULL);
+                rt_install_returning_handler();
                 rtmap_hmap *m = what == 0 ? rtmap_makemap(t, 1000)
                               : what == 1 ? rtmap_makemap_small(t)
                                           : rtmap_mapclone(t, src);
                 rt_install_panic_catcher();
                 rt_fail_allocation_after(0);
                 if (m) {
-                    assert_int_equal(returned_panics, 0);
+                    assert_int_equal(rt_returned_panics, 0);
                     rtmap_mapfree(t, m);
                     assert_int_equal(rt_alloc.live_blocks, live);
                     break;
                 }
-                assert_int_equal(returned_panics, 1);
-                assert_int_equal(returned_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                assert_int_equal(rt_returned_panics, 1);
+                assert_int_equal(rt_last_panic_kind, RTMAP_PANIC_OUT_OF_MEMORY);
                 assert_int_equal(rt_alloc.live_blocks, live);
                 check_map(&w, src);
             }
@@ -609,13 +594,12 @@ static void test_fast_paths_under_failure(void **state)
                 void *slot = NULL;
                 rt_fail_allocation_after(1);
                 if (returning) {
-                    returned_panics = 0;
-                    rtmap_set_panic_handler(returning_handler, NULL);
+                    rt_install_returning_handler();
                     slot = fast_assign(path, t, h, i);
                     rt_install_panic_catcher();
-                    assert_int_equal(returned_panics, slot == NULL);
+                    assert_int_equal(rt_returned_panics, slot == NULL);
                     if (!slot)
-                        assert_int_equal(returned_kind, RTMAP_PANIC_OUT_OF_MEMORY);
+                        assert_int_equal(rt_last_panic_kind, RTMAP_PANIC_OUT_OF_MEMORY);
                 } else {
                     int kind = try_fast_assign(path, t, h, i, &slot);
                     if (kind != -1) {

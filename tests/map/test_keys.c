@@ -413,19 +413,6 @@ static void test_unhashable_any_key_panics(void **state)
     rtmap_mapfree(ta, h);
 }
 
-static int returned_panics;
-static int returned_kind = -1;
-
-static void returning_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
-{
-    (void)ctx;
-    (void)msg;
-    if (kind >= RTMAP_FATAL_CONCURRENT_WRITES)
-        abort();
-    returned_panics++;
-    returned_kind = (int)kind;
-}
-
 /* A handler that returns from the unhashable-key panic: the call returns as if it
  * had not been made (zero value, ok false, NULL slot, nothing deleted). */
 static void test_unhashable_key_handler_returns(void **state)
@@ -442,16 +429,15 @@ static void test_unhashable_key_handler_returns(void **state)
     }
     rtmap_hmap *inner = NULL;
     rtmap_eface bad = { &unhashable->type, &inner };
-    returned_panics = 0;
-    rtmap_set_panic_handler(returning_handler, NULL);
+    rt_install_returning_handler();
     void *slot = rtmap_mapassign(t, h, &bad);
     const uint64_t *v1 = rtmap_mapaccess1(t, h, &bad);
     bool ok = true;
     const uint64_t *v2 = rtmap_mapaccess2(t, h, &bad, &ok);
     rtmap_mapdelete(t, h, &bad);
     rt_install_panic_catcher();
-    assert_int_equal(returned_panics, 4);
-    assert_int_equal(returned_kind, RTMAP_PANIC_UNHASHABLE);
+    assert_int_equal(rt_returned_panics, 4);
+    assert_int_equal(rt_last_panic_kind, RTMAP_PANIC_UNHASHABLE);
     assert_null(slot);
     assert_non_null(v1);
     assert_non_null(v2);

@@ -135,19 +135,6 @@ static void test_nil_map_unhashable_key(void **state)
         assert_int_equal(op_on_nil(op, t, &good), -1);
 }
 
-static int returned_panics;
-static int returned_kind = -1;
-
-static void returning_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
-{
-    (void)ctx;
-    (void)msg;
-    if (kind >= RTMAP_FATAL_CONCURRENT_WRITES)
-        abort();
-    returned_panics++;
-    returned_kind = (int)kind;
-}
-
 /* A handler that returns: the assign returns NULL (no slot to write to). */
 static void test_nil_assign_handler_returns(void **state)
 {
@@ -155,13 +142,11 @@ static void test_nil_assign_handler_returns(void **state)
     /* types first: making them must not run under the returning handler */
     (void)u64_map(); (void)u32_map(); (void)str_map(); (void)ptr_map();
     for (int which = 0; which < 6; which++) {
-        returned_panics = 0;
-        returned_kind = -1;
-        rtmap_set_panic_handler(returning_handler, NULL);
+        rt_install_returning_handler();
         void *slot = assign_nil(which);
         rt_install_panic_catcher();
-        assert_int_equal(returned_panics, 1);
-        assert_int_equal(returned_kind, RTMAP_PANIC_NIL_MAP_WRITE);
+        assert_int_equal(rt_returned_panics, 1);
+        assert_int_equal(rt_last_panic_kind, RTMAP_PANIC_NIL_MAP_WRITE);
         assert_null(slot);
     }
 }

@@ -157,30 +157,17 @@ static void test_makemap_invariants(void **state)
     expect_bad_type(NULL, "malformed map type");
 }
 
-static int returned_panics;
-static char returned_msg[256];
-
-static void returning_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
-{
-    (void)ctx;
-    if (kind >= RTMAP_FATAL_CONCURRENT_WRITES)
-        abort();
-    returned_panics++;
-    snprintf(returned_msg, sizeof returned_msg, "%s", msg);
-}
-
 static void test_makemap_handler_returns(void **state)
 {
     (void)state;
     const rtmap_maptype *good = rt_map_of(&rtmap_type_int64, &rtmap_type_int32);
     rtmap_maptype t = *good;
     t.valuesize = 1;
-    returned_panics = 0;
-    rtmap_set_panic_handler(returning_handler, NULL);
+    rt_install_returning_handler();
     assert_null(rtmap_reflect_makemap(&t, 10));
     rtmap_set_panic_handler(NULL, NULL);
-    assert_int_equal(returned_panics, 1);
-    assert_string_equal(returned_msg, "elem size wrong");
+    assert_int_equal(rt_returned_panics, 1);
+    assert_string_equal(rt_last_panic_msg, "elem size wrong");
 }
 
 /* ---- access, assign, delete --------------------------------------------------- */
@@ -344,10 +331,9 @@ static void test_assign_nil_map_and_unhashable(void **state)
     assert_non_null(strstr(rt_last_panic_msg, "assignment to entry in nil map"));
 
     /* a handler that returns: nothing is written, nothing crashes */
-    returned_panics = 0;
-    rtmap_set_panic_handler(returning_handler, NULL);
+    rt_install_returning_handler();
     rtmap_reflect_mapassign(mt, NULL, &k, &v);
-    assert_int_equal(returned_panics, 1);
+    assert_int_equal(rt_returned_panics, 1);
 
     const rtmap_maptype *am = rt_map_of(&rtmap_type_any, &rtmap_type_int64);
     rtmap_hmap *h = rtmap_reflect_makemap(am, 0);
@@ -356,8 +342,8 @@ static void test_assign_nil_map_and_unhashable(void **state)
     rtmap_reflect_mapassign(am, h, &good, &v);
     rtmap_eface bad = { &mt->type, NULL };    /* a map is not hashable */
     rtmap_reflect_mapassign(am, h, &bad, &v);
-    assert_int_equal(returned_panics, 2);
-    assert_non_null(strstr(returned_msg, "hash of unhashable type map[int64]int64"));
+    assert_int_equal(rt_returned_panics, 2);
+    assert_non_null(strstr(rt_last_panic_msg, "hash of unhashable type map[int64]int64"));
     assert_int_equal(rtmap_reflect_maplen(h), 1);
     assert_int_equal(*(int64_t *)rtmap_reflect_mapaccess(am, h, &good), 2);
     RT_VERIFY(am, h);

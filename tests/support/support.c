@@ -31,6 +31,27 @@ void rt_install_panic_catcher(void)
     rtmap_set_panic_handler(catching_handler, NULL);
 }
 
+int rt_returned_panics;
+
+static void returning_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
+{
+    (void)ctx;
+    snprintf(rt_last_panic_msg, sizeof rt_last_panic_msg, "%s", msg);
+    rt_last_panic_kind = (int)kind;
+    if (kind >= RTMAP_FATAL_CONCURRENT_WRITES) {
+        fprintf(stderr, "rtmap: fatal error: %s\n", msg);
+        abort();
+    }
+    rt_returned_panics++;
+}
+
+void rt_install_returning_handler(void)
+{
+    rt_returned_panics = 0;
+    rt_last_panic_kind = -1;
+    rtmap_set_panic_handler(returning_handler, NULL);
+}
+
 /* ---- allocator ---------------------------------------------------------------- */
 
 rt_alloc_stats rt_alloc = { .fail_at = -1 };

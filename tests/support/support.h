@@ -21,6 +21,14 @@ extern char rt_last_panic_msg[512];
 extern int rt_last_panic_kind;
 void rt_install_panic_catcher(void);   /* idempotent; call in setup or main */
 
+/* A handler that returns from a non-fatal panic (a fatal one aborts the test),
+ * as an embedder's may: it counts panics in rt_returned_panics and keeps the
+ * last one's kind and message in rt_last_panic_kind and rt_last_panic_msg.
+ * Installing it resets the count and the kind (-1); rt_install_panic_catcher
+ * goes back to catching. */
+extern int rt_returned_panics;
+void rt_install_returning_handler(void);
+
 #define RT_TRY(kind_var)                                                   \
     for (int rt_once_ = (rt_install_panic_catcher(), 1); rt_once_;)        \
         for (jmp_buf rt_jb_, *rt_prev_ = rt_panic_jmp; rt_once_;           \
