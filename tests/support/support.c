@@ -8,15 +8,22 @@ jmp_buf *rt_panic_jmp;
 char rt_last_panic_msg[512];
 int rt_last_panic_kind = -1;
 
-static void catching_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
+/* What both handlers do first: a fatal error ends the test process, as it ends
+   the program in Go. */
+static void record_panic(rtmap_panic_kind kind, const char *msg)
 {
-    (void)ctx;
     snprintf(rt_last_panic_msg, sizeof rt_last_panic_msg, "%s", msg);
     rt_last_panic_kind = (int)kind;
     if (kind >= RTMAP_FATAL_CONCURRENT_WRITES) {
         fprintf(stderr, "rtmap: fatal error: %s\n", msg);
         abort();
     }
+}
+
+static void catching_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
+{
+    (void)ctx;
+    record_panic(kind, msg);
     if (rt_panic_jmp) {
         jmp_buf *jb = rt_panic_jmp;
         rt_panic_jmp = NULL;
@@ -36,12 +43,7 @@ int rt_returned_panics;
 static void returning_handler(void *ctx, rtmap_panic_kind kind, const char *msg)
 {
     (void)ctx;
-    snprintf(rt_last_panic_msg, sizeof rt_last_panic_msg, "%s", msg);
-    rt_last_panic_kind = (int)kind;
-    if (kind >= RTMAP_FATAL_CONCURRENT_WRITES) {
-        fprintf(stderr, "rtmap: fatal error: %s\n", msg);
-        abort();
-    }
+    record_panic(kind, msg);
     rt_returned_panics++;
 }
 
