@@ -437,19 +437,34 @@ static void test_fail_each_allocation_hinted(void **state)
 
 /* ---- a handler that returns -------------------------------------------------------- */
 
+/* The returning-handler tests run on uint64 keys and elems (which == 0) and on
+ * [200]uint8 ones, stored indirectly (which == 1), with key indexes below keys. */
+static workload direct_or_indirect(int which, size_t keys)
+{
+    if (which == 0)
+        return (workload){ "uint64", rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64), u64_key,
+                           NULL, 0, keys };
+    const rtmap_type *big = NULL;
+    assert_int_equal(rtmap_array_of(&rtmap_type_uint8, BIG, &big), RTMAP_OK);
+    return (workload){ "[200]uint8", rt_map_of(big, big), big_key, NULL, 0, keys };
+}
+
+/* The end of a test on the test allocator: every block freed, each with its size. */
+static void expect_everything_freed(void)
+{
+    assert_int_equal(rt_alloc.live_blocks, 0);
+    assert_false(rt_alloc.bad_free);
+    rt_use_heap_allocator();
+}
+
 /* Each insert is tried first with its first allocation failing: where it needs
  * one, mapassign returns NULL and the map is unchanged. */
 static void test_returning_handler_assign_returns_null(void **state)
 {
     (void)state;
-    const rtmap_type *big = NULL;
-    assert_int_equal(rtmap_array_of(&rtmap_type_uint8, BIG, &big), RTMAP_OK);
-    const rtmap_maptype *types[] = { rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64),
-                                     rt_map_of(big, big) };
-    void (*keys[])(void *, size_t) = { u64_key, big_key };
-    for (int ti = 0; ti < 2; ti++) {
-        const rtmap_maptype *t = types[ti];
-        workload w = { "", t, keys[ti], NULL, 0, 1000 };
+    for (int which = 0; which < 2; which++) {
+        workload w = direct_or_indirect(which, 1000);
+        const rtmap_maptype *t = w.t;
         rt_use_test_allocator();
         rt_install_returning_handler();
         mt_model_reset(&model);
@@ -457,7 +472,7 @@ static void test_returning_handler_assign_returns_null(void **state)
         long nulls = 0;
         uint8_t key[BIG];
         for (size_t i = 0; i < 1000; i++) {
-            keys[ti](key, i);
+            w.make_key(key, i);
             rt_fail_allocation_after(1);
             void *slot = rtmap_mapassign(t, h, key);
             rt_fail_allocation_after(0);
@@ -478,7 +493,7 @@ static void test_returning_handler_assign_returns_null(void **state)
         assert_true(nulls > 0);
         /* deletes down to nothing: any failed one leaves the map as it was */
         for (size_t i = 0; i < 1000; i++) {
-            keys[ti](key, i);
+            w.make_key(key, i);
             int before = rt_returned_panics;
             rt_fail_allocation_after(1);
             rtmap_mapdelete(t, h, key);
@@ -494,9 +509,7 @@ static void test_returning_handler_assign_returns_null(void **state)
         check_map(&w, h);
         rtmap_mapfree(t, h);
         rt_install_panic_catcher();
-        assert_int_equal(rt_alloc.live_blocks, 0);
-        assert_false(rt_alloc.bad_free);
-        rt_use_heap_allocator();
+        expect_everything_freed();
     }
 }
 
@@ -505,20 +518,15 @@ static void test_returning_handler_assign_returns_null(void **state)
 static void test_returning_handler_make_and_clone(void **state)
 {
     (void)state;
-    const rtmap_type *big = NULL;
-    assert_int_equal(rtmap_array_of(&rtmap_type_uint8, BIG, &big), RTMAP_OK);
-    const rtmap_maptype *types[] = { rt_map_of(&rtmap_type_uint64, &rtmap_type_uint64),
-                                     rt_map_of(big, big) };
-    void (*keys[])(void *, size_t) = { u64_key, big_key };
-    for (int ti = 0; ti < 2; ti++) {
-        const rtmap_maptype *t = types[ti];
-        workload w = { "", t, keys[ti], NULL, 0, 300 };
+    for (int which = 0; which < 2; which++) {
+        workload w = direct_or_indirect(which, 300);
+        const rtmap_maptype *t = w.t;
         rt_use_test_allocator();
         mt_model_reset(&model);
         rtmap_hmap *src = rtmap_makemap(t, 0);
         uint8_t key[BIG];
         for (size_t i = 0; i < 300; i++) {
-            keys[ti](key, i);
+            w.make_key(key, i);
             write_elem(t, rtmap_mapassign(t, src, key), i + 1);
             mt_model_set(&model, i, i + 1);
         }
@@ -546,9 +554,7 @@ static void test_returning_handler_make_and_clone(void **state)
             }
         }
         rtmap_mapfree(t, src);
-        assert_int_equal(rt_alloc.live_blocks, 0);
-        assert_false(rt_alloc.bad_free);
-        rt_use_heap_allocator();
+        expect_everything_freed();
     }
 }
 
@@ -628,9 +634,7 @@ static void test_fast_paths_under_failure(void **state)
             }
             assert_int_equal(count, 1500);
             rtmap_mapfree(t, h);
-            assert_int_equal(rt_alloc.live_blocks, 0);
-            assert_false(rt_alloc.bad_free);
-            rt_use_heap_allocator();
+            expect_everything_freed();
         }
     }
 }
