@@ -55,6 +55,11 @@ typedef struct rtmap_new_entry {
 bool rtmap_new_entry_prepare(const rtmap_allocator *a, const rtmap_maptype *t, rtmap_new_entry *ne);
 void rtmap_new_entry_release(const rtmap_allocator *a, const rtmap_maptype *t, rtmap_new_entry *ne);
 
+/* ---- map headers (each build's map.c) ------------------------------------------
+ * An empty map's header from the current allocator, with a fresh seed; NULL when
+ * the allocation fails (nothing raised). makemap_small is this plus the panic. */
+rtmap_hmap *rtmap_new_map_header(void);
+
 /* ---- panics (hooks.c) ------------------------------------------------------
  * rtmap_panic returns only when the embedder's handler returned (or a checked-API
  * call is collecting the error); the caller must then return as if nothing

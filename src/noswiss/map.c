@@ -96,7 +96,7 @@ bool rtmap_impl_writing(const rtmap_hmap *h)
 
 /* ---- creation ------------------------------------------------------------------- */
 
-static rtmap_hmap *new_header(void)
+rtmap_hmap *rtmap_new_map_header(void)
 {
     rtmap_allocator a;
     rtmap_current_allocator(&a);
@@ -115,7 +115,7 @@ rtmap_hmap *ns_new_map(const rtmap_maptype *t, intptr_t hint)
     /* A hint the address space cannot hold is ignored, as Go does. */
     if (hint < 0 || (uint64_t)hint > NS_MAX_ALLOC / t->bucketsize)
         hint = 0;
-    rtmap_hmap *h = new_header();
+    rtmap_hmap *h = rtmap_new_map_header();
     if (!h)
         return NULL;
     uint8_t b = 0;
@@ -138,22 +138,6 @@ rtmap_hmap *ns_new_map(const rtmap_maptype *t, intptr_t hint)
 rtmap_hmap *rtmap_makemap(const rtmap_maptype *t, intptr_t hint)
 {
     rtmap_hmap *h = ns_new_map(t, hint);
-    if (!h)
-        rtmap_panic_oom();
-    return h;
-}
-
-rtmap_hmap *rtmap_makemap64(const rtmap_maptype *t, int64_t hint)
-{
-    if (hint != (int64_t)(intptr_t)hint)
-        hint = 0;
-    return rtmap_makemap(t, (intptr_t)hint);
-}
-
-rtmap_hmap *rtmap_makemap_small(const rtmap_maptype *t)
-{
-    (void)t;
-    rtmap_hmap *h = new_header();
     if (!h)
         rtmap_panic_oom();
     return h;

@@ -256,7 +256,7 @@ static bool presize(const rtmap_maptype *t, rtmap_hmap *m, uint64_t hint)
     return true;
 }
 
-static rtmap_hmap *new_header(void)
+rtmap_hmap *rtmap_new_map_header(void)
 {
     rtmap_allocator a;
     rtmap_current_allocator(&a);
@@ -272,7 +272,7 @@ static rtmap_hmap *new_header(void)
 
 rtmap_hmap *rtmap_makemap(const rtmap_maptype *t, intptr_t hint)
 {
-    rtmap_hmap *m = new_header();
+    rtmap_hmap *m = rtmap_new_map_header();
     if (!m) {
         rtmap_panic_oom();
         return NULL;
@@ -284,22 +284,6 @@ rtmap_hmap *rtmap_makemap(const rtmap_maptype *t, intptr_t hint)
         rtmap_panic_oom();
         return NULL;
     }
-    return m;
-}
-
-rtmap_hmap *rtmap_makemap64(const rtmap_maptype *t, int64_t hint)
-{
-    if (hint != (int64_t)(intptr_t)hint)
-        hint = 0;
-    return rtmap_makemap(t, (intptr_t)hint);
-}
-
-rtmap_hmap *rtmap_makemap_small(const rtmap_maptype *t)
-{
-    (void)t;
-    rtmap_hmap *m = new_header();
-    if (!m)
-        rtmap_panic_oom();
     return m;
 }
 
