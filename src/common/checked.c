@@ -288,24 +288,25 @@ bool rtmap_map_iter_next(rtmap_map_iter *it)
     return it->state == ITER_RUNNING;
 }
 
-rtmap_err rtmap_map_iter_key(rtmap_map_iter *it, void *key_out)
+/* SetIterKey and SetIterValue: a copy of the current entry's key or elem. */
+static rtmap_err iter_copy(rtmap_map_iter *it, bool key, void *out)
 {
-    if (!it || !key_out)
+    if (!it || !out)
         return RTMAP_EINVAL;
     if (it->state != ITER_RUNNING || !it->hiter.key)
         return RTMAP_EITER;
-    if (it->t->key->size)
-        memcpy(key_out, it->hiter.key, it->t->key->size);
+    size_t size = key ? it->t->key->size : it->t->elem->size;
+    if (size)
+        memcpy(out, key ? it->hiter.key : it->hiter.elem, size);
     return RTMAP_OK;
+}
+
+rtmap_err rtmap_map_iter_key(rtmap_map_iter *it, void *key_out)
+{
+    return iter_copy(it, true, key_out);
 }
 
 rtmap_err rtmap_map_iter_value(rtmap_map_iter *it, void *elem_out)
 {
-    if (!it || !elem_out)
-        return RTMAP_EINVAL;
-    if (it->state != ITER_RUNNING || !it->hiter.key)
-        return RTMAP_EITER;
-    if (it->t->elem->size)
-        memcpy(elem_out, it->hiter.elem, it->t->elem->size);
-    return RTMAP_OK;
+    return iter_copy(it, false, elem_out);
 }
