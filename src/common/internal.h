@@ -124,6 +124,26 @@ void rtmap_gc_mark_value(uint8_t *bits, size_t at, const rtmap_type *t, bool ind
 /* Bytes up to the end of the last marked word of a bitmap of `words` words. */
 size_t rtmap_gc_ptrbytes(const uint8_t *bits, size_t words);
 
+/* ---- storage layout (storage_layout.c), for each build's rtmap_impl_layout ----- */
+
+/* The key and elem as a bucket or group stores them: a pointer when indirect. */
+typedef struct rtmap_stored_kv {
+    bool   ikey, ielem;
+    size_t ksize, kalign, esize, ealign;
+} rtmap_stored_kv;
+/* RTMAP_EINVAL when mt lacks a key or elem type, when a stored part is larger
+   than the ABI allows, or when an alignment is not a power of two up to 8. */
+rtmap_err rtmap_stored_kv_of(const rtmap_maptype *mt, rtmap_stored_kv *kv);
+/* A new struct type of `size` bytes (a multiple of 8, aligned to 8) named
+   "<prefix>[K]E", from the C heap, with an empty pointer bitmap in *bits for the
+   caller to mark; NULL, with nothing allocated, when the heap is exhausted. */
+rtmap_type *rtmap_storage_type_new(const rtmap_maptype *mt, const char *prefix, size_t size,
+                                   uint8_t **bits);
+/* Completes st from its marked bitmap (ptrbytes) and records it in mt as the
+   bucket or group type, with the stored sizes and the slot geometry. */
+void rtmap_storage_type_install(rtmap_maptype *mt, rtmap_type *st, const uint8_t *bits,
+                                const rtmap_stored_kv *kv, size_t slotsize, size_t elemoff);
+
 /* ---- what each implementation (src/noswiss or src/swiss) provides ---------- */
 
 /* Fills the layout fields of `mt` for this build's bucket or group: `bucket`

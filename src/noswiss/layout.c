@@ -8,8 +8,6 @@
  * bitmap marks the overflow word only when keys or elems hold pointers. */
 #include "noswiss.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 
 #define WORD NS_WORD
 #define HMAP_WORD(f) (offsetof(rtmap_hmap, f) / WORD)
@@ -51,56 +49,25 @@ static bool has_pointers(const rtmap_type *vt, bool indirect)
 
 rtmap_err rtmap_impl_layout(rtmap_maptype *mt)
 {
-    if (!mt || !mt->key || !mt->elem)
-        return RTMAP_EINVAL;
-    bool ikey = (mt->flags & RTMAP_INDIRECT_KEY) != 0;
-    bool ielem = (mt->flags & RTMAP_INDIRECT_ELEM) != 0;
-    size_t ksize = ikey ? WORD : mt->key->size;
-    size_t esize = ielem ? WORD : mt->elem->size;
-    size_t kalign = ikey ? _Alignof(void *) : (mt->key->align ? mt->key->align : 1);
-    size_t ealign = ielem ? _Alignof(void *) : (mt->elem->align ? mt->elem->align : 1);
-    if (ksize > RTMAP_MAX_KEY_BYTES || esize > RTMAP_MAX_ELEM_BYTES)
-        return RTMAP_EINVAL;
-    if (kalign > 8 || ealign > 8 || (kalign & (kalign - 1)) || (ealign & (ealign - 1)))
-        return RTMAP_EINVAL;
-
+    rtmap_stored_kv kv;
+    rtmap_err err = rtmap_stored_kv_of(mt, &kv);
+    if (err != RTMAP_OK)
+        return err;
     /* Every part is a multiple of 8 bytes long, so the overflow word is aligned. */
-    size_t size = NS_DATA_OFFSET + NS_BUCKET_SLOTS * (ksize + esize) + WORD;
+    size_t size = NS_DATA_OFFSET + NS_BUCKET_SLOTS * (kv.ksize + kv.esize) + WORD;
     size_t overflow_off = size - WORD;
-
-    size_t words = size / WORD;
-    uint8_t *bits = calloc((words + 7) / 8 + 1, 1);
-    const char *ks = mt->key->str ? mt->key->str : "?";
-    const char *es = mt->elem->str ? mt->elem->str : "?";
-    char *str = malloc(strlen(ks) + strlen(es) + 16);
-    rtmap_type *bt = calloc(1, sizeof *bt);
-    if (!bits || !str || !bt) {
-        free(bits);
-        free(str);
-        free(bt);
+    uint8_t *bits;
+    rtmap_type *bt = rtmap_storage_type_new(mt, "map.bucket", size, &bits);
+    if (!bt)
         return RTMAP_ENOMEM;
-    }
-    if (has_pointers(mt->key, ikey) || has_pointers(mt->elem, ielem)) {
+    if (has_pointers(mt->key, kv.ikey) || has_pointers(mt->elem, kv.ielem)) {
         for (unsigned i = 0; i < NS_BUCKET_SLOTS; i++) {
-            rtmap_gc_mark_value(bits, NS_DATA_OFFSET + i * ksize, mt->key, ikey);
-            rtmap_gc_mark_value(bits, NS_DATA_OFFSET + NS_BUCKET_SLOTS * ksize + i * esize,
-                                mt->elem, ielem);
+            rtmap_gc_mark_value(bits, NS_DATA_OFFSET + i * kv.ksize, mt->key, kv.ikey);
+            rtmap_gc_mark_value(bits, NS_DATA_OFFSET + NS_BUCKET_SLOTS * kv.ksize + i * kv.esize,
+                                mt->elem, kv.ielem);
         }
         rtmap_gc_mark_word(bits, overflow_off);
-        bt->ptrbytes = size;
     }
-    sprintf(str, "map.bucket[%s]%s", ks, es);
-    bt->size = size;
-    bt->align = 8;
-    bt->kind = RTMAP_KIND_STRUCT;
-    bt->gcdata = bits;
-    bt->str = str;
-
-    mt->bucket = bt;
-    mt->bucketsize = (uint16_t)size;
-    mt->keysize = (uint8_t)ksize;
-    mt->valuesize = (uint8_t)esize;
-    mt->slotsize = 0;
-    mt->elemoff = 0;
+    rtmap_storage_type_install(mt, bt, bits, &kv, 0, 0);
     return RTMAP_OK;
 }

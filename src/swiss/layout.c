@@ -7,8 +7,6 @@
  * to that field never points past the allocation). */
 #include "swiss.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 
 #define WORD sizeof(void *)
 
@@ -56,28 +54,16 @@ const rtmap_type swiss_retired_type = {
 
 static size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 
-
 rtmap_err rtmap_impl_layout(rtmap_maptype *mt)
 {
-    if (!mt || !mt->key || !mt->elem)
-        return RTMAP_EINVAL;
-    bool ikey = (mt->flags & RTMAP_INDIRECT_KEY) != 0;
-    bool ielem = (mt->flags & RTMAP_INDIRECT_ELEM) != 0;
-    size_t ksize = ikey ? WORD : mt->key->size;
-    size_t kalign = ikey ? _Alignof(void *) : (mt->key->align ? mt->key->align : 1);
-    size_t esize = ielem ? WORD : mt->elem->size;
-    size_t ealign = ielem ? _Alignof(void *) : (mt->elem->align ? mt->elem->align : 1);
-    if (ksize > RTMAP_MAX_KEY_BYTES || esize > RTMAP_MAX_ELEM_BYTES)
-        return RTMAP_EINVAL;
-    /* Slots follow the 8-byte control word directly: alignment beyond 8 would
-       need padding the ABI has no field for (Go rejects it as well). */
-    if (kalign > 8 || ealign > 8 || (kalign & (kalign - 1)) || (ealign & (ealign - 1)))
-        return RTMAP_EINVAL;
-
-    size_t slot_align = kalign > ealign ? kalign : ealign;
-    size_t elemoff = align_up(ksize, ealign);
-    size_t slot = elemoff + esize;
-    if (slot > 0 && esize == 0)
+    rtmap_stored_kv kv;
+    rtmap_err err = rtmap_stored_kv_of(mt, &kv);
+    if (err != RTMAP_OK)
+        return err;
+    size_t slot_align = kv.kalign > kv.ealign ? kv.kalign : kv.ealign;
+    size_t elemoff = align_up(kv.ksize, kv.ealign);
+    size_t slot = elemoff + kv.esize;
+    if (slot > 0 && kv.esize == 0)
         slot++;
     slot = align_up(slot, slot_align);
     size_t group = 8 + SWISS_GROUP_SLOTS * slot;
@@ -85,36 +71,15 @@ rtmap_err rtmap_impl_layout(rtmap_maptype *mt)
         group++;                                    /* trailing zero-size slots array */
     group = align_up(group, 8);
 
-    size_t words = group / WORD;
-    uint8_t *bits = calloc((words + 7) / 8 + 1, 1);
-    char *str = malloc(strlen(mt->key->str ? mt->key->str : "?") +
-                       strlen(mt->elem->str ? mt->elem->str : "?") + 16);
-    rtmap_type *gt = calloc(1, sizeof *gt);
-    if (!bits || !str || !gt) {
-        free(bits);
-        free(str);
-        free(gt);
+    uint8_t *bits;
+    rtmap_type *gt = rtmap_storage_type_new(mt, "group", group, &bits);
+    if (!gt)
         return RTMAP_ENOMEM;
-    }
     for (unsigned i = 0; i < SWISS_GROUP_SLOTS; i++) {
         size_t at = 8 + i * slot;
-        rtmap_gc_mark_value(bits, at, mt->key, ikey);
-        rtmap_gc_mark_value(bits, at + elemoff, mt->elem, ielem);
+        rtmap_gc_mark_value(bits, at, mt->key, kv.ikey);
+        rtmap_gc_mark_value(bits, at + elemoff, mt->elem, kv.ielem);
     }
-    sprintf(str, "group[%s]%s", mt->key->str ? mt->key->str : "?",
-            mt->elem->str ? mt->elem->str : "?");
-    gt->size = group;
-    gt->ptrbytes = rtmap_gc_ptrbytes(bits, words);
-    gt->align = 8;
-    gt->kind = RTMAP_KIND_STRUCT;
-    gt->gcdata = bits;
-    gt->str = str;
-
-    mt->bucket = gt;
-    mt->bucketsize = (uint16_t)group;
-    mt->keysize = (uint8_t)ksize;
-    mt->valuesize = (uint8_t)esize;
-    mt->slotsize = (uint16_t)slot;
-    mt->elemoff = (uint16_t)elemoff;
+    rtmap_storage_type_install(mt, gt, bits, &kv, slot, elemoff);
     return RTMAP_OK;
 }
