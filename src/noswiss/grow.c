@@ -11,6 +11,30 @@
 
 #include <assert.h>
 
+/* Makes the current array the old one and `array` the current one, with nothing
+ * evacuated yet; the caller has set B and the kind of growth. An iterator running
+ * now keeps reading the array it started on (the old one from here on). */
+static void start_evacuation(rtmap_hmap *h, uint8_t *array, size_t nalloc, uint64_t *occupied,
+                             uint8_t *next_overflow)
+{
+    uint8_t iflags = atomic_load_explicit(&h->iter_flags, memory_order_relaxed);
+    uint8_t nflags = iflags & (uint8_t)~(NS_ITERATOR | NS_OLD_ITERATOR);
+    if (iflags & NS_ITERATOR)
+        nflags |= NS_OLD_ITERATOR;
+    atomic_store_explicit(&h->iter_flags, nflags, memory_order_relaxed);
+    h->oldbuckets = h->buckets;
+    h->old_nalloc = h->nalloc;
+    h->old_occupied = h->occupied;
+    h->buckets = array;
+    h->nalloc = nalloc;
+    h->occupied = occupied;
+    h->nevacuate = 0;
+    h->noverflow = 0;
+    /* The old array's preallocated buckets are not used any more: overflow
+       buckets of the new array must live in (or be freed with) the new one. */
+    h->next_overflow = next_overflow;
+}
+
 bool ns_hash_grow(const rtmap_maptype *t, rtmap_hmap *h)
 {
     /* At the load factor, grow bigger; otherwise there are too many overflow
@@ -24,26 +48,10 @@ bool ns_hash_grow(const rtmap_maptype *t, rtmap_hmap *h)
     if (!array)
         return false;
 
-    uint8_t iflags = atomic_load_explicit(&h->iter_flags, memory_order_relaxed);
-    uint8_t nflags = iflags & (uint8_t)~(NS_ITERATOR | NS_OLD_ITERATOR);
-    if (iflags & NS_ITERATOR)
-        nflags |= NS_OLD_ITERATOR;
-    atomic_store_explicit(&h->iter_flags, nflags, memory_order_relaxed);
-
     if (!bigger)
         h->flags |= NS_SAME_SIZE_GROW;
     h->B = new_b;
-    h->oldbuckets = h->buckets;
-    h->old_nalloc = h->nalloc;
-    h->old_occupied = h->occupied;
-    h->buckets = array;
-    h->nalloc = nalloc;
-    h->occupied = occupied;
-    h->nevacuate = 0;
-    h->noverflow = 0;
-    /* The old array's preallocated buckets are not used any more: overflow
-       buckets of the new array must live in (or be freed with) the new one. */
-    h->next_overflow = next_overflow;
+    start_evacuation(h, array, nalloc, occupied, next_overflow);
     return true;
 }
 
@@ -246,23 +254,9 @@ void ns_maybe_shrink_slow(const rtmap_maptype *t, rtmap_hmap *h)
     uint8_t *array = ns_make_bucket_array(t, h, (uint8_t)(h->B - 1), &nalloc, &next_overflow, &occupied);
     if (!array)
         return;
-    /* An iterator running now keeps reading the array it started on. */
-    uint8_t iflags = atomic_load_explicit(&h->iter_flags, memory_order_relaxed);
-    uint8_t nflags = iflags & (uint8_t)~(NS_ITERATOR | NS_OLD_ITERATOR);
-    if (iflags & NS_ITERATOR)
-        nflags |= NS_OLD_ITERATOR;
-    atomic_store_explicit(&h->iter_flags, nflags, memory_order_relaxed);
     h->flags |= NS_SHRINK;
     h->B--;
-    h->oldbuckets = h->buckets;
-    h->old_nalloc = h->nalloc;
-    h->old_occupied = h->occupied;
-    h->buckets = array;
-    h->nalloc = nalloc;
-    h->occupied = occupied;
-    h->nevacuate = 0;
-    h->noverflow = 0;
-    h->next_overflow = next_overflow;
+    start_evacuation(h, array, nalloc, occupied, next_overflow);
 }
 
 bool ns_grow_work(const rtmap_maptype *t, rtmap_hmap *h, uintptr_t bucket)
