@@ -31,8 +31,10 @@ static bool looks_like_maptype(const rtmap_maptype *t)
            t->key->equal && t->hasher;
 }
 
-static rtmap_err collected_err(const rtmap_panic_collector *c)
+/* Ends the collection begun before one call and says how that call ended. */
+static rtmap_err collected_end(rtmap_panic_collector *c)
 {
+    rtmap_collect_panics_end(c);
     if (!c->raised)
         return RTMAP_OK;
     switch (c->kind) {
@@ -41,6 +43,19 @@ static rtmap_err collected_err(const rtmap_panic_collector *c)
     case RTMAP_PANIC_NIL_MAP_WRITE: return RTMAP_ENILMAP;
     default:                        return RTMAP_EINVAL;
     }
+}
+
+/* How a call that makes a map ended: the panic it raised, or RTMAP_ENOMEM when
+   it returned no map (under a handler that returns). */
+static rtmap_err made_map(rtmap_panic_collector *c, rtmap_hmap *made, rtmap_hmap **out)
+{
+    rtmap_err err = collected_end(c);
+    if (err != RTMAP_OK)
+        return err;
+    if (!made)
+        return RTMAP_ENOMEM;
+    *out = made;
+    return RTMAP_OK;
 }
 
 static bool write_in_progress(const rtmap_hmap *h)
@@ -58,8 +73,7 @@ static rtmap_err check_hashable(const rtmap_maptype *t, const rtmap_hmap *h, con
     rtmap_panic_collector c;
     rtmap_collect_panics_begin(&c);
     (void)t->hasher(t->key, key, 0);
-    rtmap_collect_panics_end(&c);
-    return collected_err(&c);
+    return collected_end(&c);
 }
 
 rtmap_err rtmap_make_map(const rtmap_maptype *t, size_t hint, rtmap_hmap **out)
@@ -74,14 +88,7 @@ rtmap_err rtmap_make_map(const rtmap_maptype *t, size_t hint, rtmap_hmap **out)
     rtmap_panic_collector c;
     rtmap_collect_panics_begin(&c);
     rtmap_hmap *h = rtmap_reflect_makemap(t, cap);   /* checks the type's invariants */
-    rtmap_collect_panics_end(&c);
-    rtmap_err err = collected_err(&c);
-    if (err != RTMAP_OK)
-        return err;
-    if (!h)
-        return RTMAP_ENOMEM;
-    *out = h;
-    return RTMAP_OK;
+    return made_map(&c, h, out);
 }
 
 rtmap_err rtmap_map_index(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
@@ -101,8 +108,7 @@ rtmap_err rtmap_map_index(const rtmap_maptype *t, rtmap_hmap *h, const void *key
     rtmap_panic_collector c;
     rtmap_collect_panics_begin(&c);
     void *elem = rtmap_mapaccess2(t, h, key, &ok);
-    rtmap_collect_panics_end(&c);
-    err = collected_err(&c);
+    err = collected_end(&c);
     if (err != RTMAP_OK)
         return err;
     if (ok) {
@@ -122,8 +128,7 @@ static rtmap_err delete_key(const rtmap_maptype *t, rtmap_hmap *h, const void *k
     rtmap_panic_collector c;
     rtmap_collect_panics_begin(&c);
     rtmap_mapdelete(t, h, key);
-    rtmap_collect_panics_end(&c);
-    return collected_err(&c);
+    return collected_end(&c);
 }
 
 rtmap_err rtmap_set_map_index(const rtmap_maptype *t, rtmap_hmap *h, const void *key,
@@ -143,8 +148,7 @@ rtmap_err rtmap_set_map_index(const rtmap_maptype *t, rtmap_hmap *h, const void 
     rtmap_panic_collector c;
     rtmap_collect_panics_begin(&c);
     void *slot = rtmap_mapassign(t, h, key);
-    rtmap_collect_panics_end(&c);
-    err = collected_err(&c);
+    err = collected_end(&c);
     if (err != RTMAP_OK)
         return err;
     if (!slot)
@@ -167,8 +171,7 @@ rtmap_err rtmap_map_keys(const rtmap_maptype *t, rtmap_hmap *h, void *keys_out,
     rtmap_panic_collector c;
     rtmap_collect_panics_begin(&c);
     size_t written = cap ? rtmap_mapkeys(t, h, keys_out, cap) : 0;
-    rtmap_collect_panics_end(&c);
-    rtmap_err err = collected_err(&c);
+    rtmap_err err = collected_end(&c);
     if (err != RTMAP_OK)
         return err;
     /* Too small a buffer: the caller learns the length it needs. */
@@ -191,8 +194,7 @@ rtmap_err rtmap_map_clear(const rtmap_maptype *t, rtmap_hmap *h)
     rtmap_panic_collector c;
     rtmap_collect_panics_begin(&c);
     rtmap_mapclear(t, h);
-    rtmap_collect_panics_end(&c);
-    return collected_err(&c);
+    return collected_end(&c);
 }
 
 rtmap_err rtmap_map_clone(const rtmap_maptype *t, rtmap_hmap *h, rtmap_hmap **out)
@@ -209,14 +211,7 @@ rtmap_err rtmap_map_clone(const rtmap_maptype *t, rtmap_hmap *h, rtmap_hmap **ou
     rtmap_panic_collector c;
     rtmap_collect_panics_begin(&c);
     rtmap_hmap *clone = rtmap_mapclone(t, h);
-    rtmap_collect_panics_end(&c);
-    rtmap_err err = collected_err(&c);
-    if (err != RTMAP_OK)
-        return err;
-    if (!clone)
-        return RTMAP_ENOMEM;
-    *out = clone;
-    return RTMAP_OK;
+    return made_map(&c, clone, out);
 }
 
 /* ---- MapIter ------------------------------------------------------------------------
