@@ -57,19 +57,9 @@ void rtmap_mapclear(const rtmap_maptype *t, rtmap_hmap *h)
 
     uintptr_t nmain = ns_bucket_shift(h->B);
     if (h->oldbuckets) {
-        uintptr_t nold = ns_noldbuckets(h);
-        if (live) {
-            mark_buckets_empty(t, h->oldbuckets, nold, h->old_occupied);
-            h->retired[h->retired_len++] = (ns_retired){
-                .ptr = h->oldbuckets, .occupied = h->old_occupied, .nalloc = h->old_nalloc,
-                .nmain = nold, .size = h->old_nalloc * t->bucketsize,
-            };
-        } else {
-            ns_free_overflow_chains(t, h, h->oldbuckets, nold, h->old_nalloc, h->old_occupied);
-            ns_free(h, h->oldbuckets, h->old_nalloc * t->bucketsize);
-            ns_free_occupied(h, h->old_occupied, nold);
-        }
-        h->old_occupied = NULL;
+        if (live)
+            mark_buckets_empty(t, h->oldbuckets, ns_noldbuckets(h), h->old_occupied);
+        ns_drop_old_array(t, h, live);
     }
     if (live) {
         mark_buckets_empty(t, h->buckets, nmain, h->occupied);

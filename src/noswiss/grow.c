@@ -55,15 +55,10 @@ bool ns_hash_grow(const rtmap_maptype *t, rtmap_hmap *h)
     return true;
 }
 
-/* Growth is done: the old array goes. An iterator that started before the growth
-   may still be reading it, and then it is retired instead; when there is no room
-   to retire it the end of growth is simply postponed to a later write. */
-static void finish_growth(const rtmap_maptype *t, rtmap_hmap *h)
+void ns_drop_old_array(const rtmap_maptype *t, rtmap_hmap *h, bool retire)
 {
     uintptr_t nold = ns_noldbuckets(h);
-    if (ns_iterators_live(h)) {
-        if (!ns_retire_reserve(h, 1))
-            return;
+    if (retire) {
         h->retired[h->retired_len++] = (ns_retired){
             .ptr = h->oldbuckets, .occupied = h->old_occupied, .nalloc = h->old_nalloc,
             .nmain = nold, .size = h->old_nalloc * t->bucketsize,
@@ -77,6 +72,17 @@ static void finish_growth(const rtmap_maptype *t, rtmap_hmap *h)
     h->old_occupied = NULL;
     h->old_nalloc = 0;
     h->flags &= (uint8_t)~(NS_SAME_SIZE_GROW | NS_SHRINK);
+}
+
+/* Growth is done: the old array goes. An iterator that started before the growth
+   may still be reading it, and then it is retired instead; when there is no room
+   to retire it the end of growth is simply postponed to a later write. */
+static void finish_growth(const rtmap_maptype *t, rtmap_hmap *h)
+{
+    bool live = ns_iterators_live(h);
+    if (live && !ns_retire_reserve(h, 1))
+        return;
+    ns_drop_old_array(t, h, live);
 }
 
 /* Units of evacuation: one per old bucket, except when shrinking, where the two

@@ -229,6 +229,10 @@ RTMAP_INLINE bool ns_iterators_live(const rtmap_hmap *h)
 }
 /* Makes room to retire n more blocks without allocating later; false on failure. */
 bool ns_retire_reserve(rtmap_hmap *h, size_t n);
+/* Lets go of the old bucket array at the end of growth or in a clear: retired
+   (room reserved by the caller) when an iterator may still read it, otherwise
+   freed with its overflow chains; the old-array fields and growth flags reset. */
+void ns_drop_old_array(const rtmap_maptype *t, rtmap_hmap *h, bool retire);
 /* Frees a block now, or keeps it for later while an iterator is live (room reserved). */
 void ns_retire_block(rtmap_hmap *h, void *p, size_t size);
 /* Frees retired memory once no iterator is live; called at the start of writes. */
