@@ -8,7 +8,6 @@
  * bitmap marks the overflow word only when keys or elems hold pointers. */
 #include "noswiss.h"
 
-
 #define WORD NS_WORD
 #define HMAP_WORD(f) (offsetof(rtmap_hmap, f) / WORD)
 #define HMAP_BIT(f, byte) ((HMAP_WORD(f) / 8 == (byte)) ? (1u << (HMAP_WORD(f) % 8)) : 0u)

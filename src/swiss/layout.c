@@ -7,7 +7,6 @@
  * to that field never points past the allocation). */
 #include "swiss.h"
 
-
 #define WORD sizeof(void *)
 
 /* The header's pointer words: dir_ptr, retired, the table header chunks and free
