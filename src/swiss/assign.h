@@ -85,7 +85,7 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
         uint8_t *del_group = NULL;
         unsigned del_slot = 0;
         swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(groups_word));
-        for (uint8_t *g = swiss_dir_first_group(t, groups_word, hash, large);;
+        for (uint8_t *g = swiss_probe_first_group(t, groups_word, hash, &p, large);;
              swiss_probe_next(&p), g = groups + p.offset * t->bucketsize) {
             if (large)
                 swiss_group_prefetch(g, swiss_write_prefetch_reach(t, m));

@@ -79,6 +79,6 @@ rtmap_err rtmap_impl_layout(rtmap_maptype *mt)
         rtmap_gc_mark_value(bits, at, mt->key, kv.ikey);
         rtmap_gc_mark_value(bits, at + elemoff, mt->elem, kv.ielem);
     }
-    rtmap_storage_type_install(mt, gt, bits, &kv, slot, elemoff);
+    rtmap_storage_type_install(mt, gt, &kv, slot, elemoff);
     return RTMAP_OK;
 }

@@ -171,26 +171,6 @@ RTMAP_INLINE uintptr_t swiss_dir_groups_word_at(const rtmap_hmap *m, size_t i)
 {
     return ((const uintptr_t *)m->dir_ptr)[i];
 }
-/* The group a probe of the table behind groups_word visits first. In a large map
-   nearly every table has the largest capacity, the one with no log2 bits in its
-   groups word; for it the group's offset comes from the hash alone, so the
-   control word's load waits only for the groups pointer, not for the mask and
-   the multiply that follow it (a predicted branch instead of four dependent
-   instructions). 60 lockstep pairs: 1M and 8M hits 9% faster, 8M misses 11%
-   (p <= 0.001). Only in large maps: in a map of one small table the branch and
-   its out-of-line path made 64-entry hits 3% and misses 6% slower (40 pairs,
-   p < 0.003), and 1K maps gained nothing. */
-#define SWISS_FULL_TABLE_GROUP_MASK ((uint64_t)(SWISS_MAX_TABLE_CAPACITY / SWISS_GROUP_SLOTS - 1))
-RTMAP_INLINE uint8_t *swiss_dir_first_group(const rtmap_maptype *t, uintptr_t groups_word,
-                                            uint64_t hash, bool large)
-{
-    uint8_t *groups = swiss_dir_groups(groups_word);
-    uint64_t full_table_offset = (swiss_h1(hash) & SWISS_FULL_TABLE_GROUP_MASK) * t->bucketsize;
-    if (large && RTMAP_LIKELY((groups_word & SWISS_DIR_LOG2_BITS) == 0))
-        return groups + full_table_offset;
-    return groups + (swiss_h1(hash) & swiss_dir_group_mask(groups_word)) * t->bucketsize;
-}
-
 /* The second plane of a directory block of len entries. */
 RTMAP_INLINE swiss_table **swiss_dir_tables(void *dir, size_t len)
 {
@@ -239,6 +219,25 @@ RTMAP_INLINE void swiss_probe_next(swiss_probe *p)
 {
     p->step++;
     p->offset = (p->offset + p->step) & p->mask;
+}
+
+/* The group probe p of the table behind groups_word visits first (at p.offset).
+   In a large map nearly every table has the largest capacity, the one with no
+   log2 bits in its groups word; for it the offset comes from the hash alone, so
+   the control word's load waits only for the groups pointer, not for the mask
+   and the multiply that p.offset waits on (a predicted branch instead of four
+   dependent instructions). 60 lockstep pairs: 1M and 8M hits 9% faster, 8M
+   misses 11% (p <= 0.001). Only in large maps: in a map of one small table the
+   branch and its out-of-line path made 64-entry hits 3% and misses 6% slower
+   (40 pairs, p < 0.003), and 1K maps gained nothing. */
+#define SWISS_FULL_TABLE_GROUP_MASK ((uint64_t)(SWISS_MAX_TABLE_CAPACITY / SWISS_GROUP_SLOTS - 1))
+RTMAP_INLINE uint8_t *swiss_probe_first_group(const rtmap_maptype *t, uintptr_t groups_word,
+                                              uint64_t hash, const swiss_probe *p, bool large)
+{
+    uint8_t *groups = swiss_dir_groups(groups_word);
+    if (large && RTMAP_LIKELY((groups_word & SWISS_DIR_LOG2_BITS) == 0))
+        return groups + (swiss_h1(hash) & SWISS_FULL_TABLE_GROUP_MASK) * t->bucketsize;
+    return groups + p->offset * t->bucketsize;
 }
 
 /* ---- capacity accounting ------------------------------------------------------------ */
