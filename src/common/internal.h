@@ -141,8 +141,8 @@ rtmap_type *rtmap_storage_type_new(const rtmap_maptype *mt, const char *prefix, 
                                    uint8_t **bits);
 /* Completes st from its marked bitmap (ptrbytes) and records it in mt as the
    bucket or group type, with the stored sizes and the slot geometry. */
-void rtmap_storage_type_install(rtmap_maptype *mt, rtmap_type *st, const uint8_t *bits,
-                                const rtmap_stored_kv *kv, size_t slotsize, size_t elemoff);
+void rtmap_storage_type_install(rtmap_maptype *mt, rtmap_type *st, const rtmap_stored_kv *kv,
+                                size_t slotsize, size_t elemoff);
 
 /* ---- what each implementation (src/noswiss or src/swiss) provides ---------- */
 

@@ -64,10 +64,10 @@ rtmap_type *rtmap_storage_type_new(const rtmap_maptype *mt, const char *prefix, 
     return st;
 }
 
-void rtmap_storage_type_install(rtmap_maptype *mt, rtmap_type *st, const uint8_t *bits,
-                                const rtmap_stored_kv *kv, size_t slotsize, size_t elemoff)
+void rtmap_storage_type_install(rtmap_maptype *mt, rtmap_type *st, const rtmap_stored_kv *kv,
+                                size_t slotsize, size_t elemoff)
 {
-    st->ptrbytes = rtmap_gc_ptrbytes(bits, st->size / WORD);
+    st->ptrbytes = rtmap_gc_ptrbytes(st->gcdata, st->size / WORD);
     mt->bucket = st;
     mt->bucketsize = (uint16_t)st->size;
     mt->keysize = (uint8_t)kv->ksize;

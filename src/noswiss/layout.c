@@ -67,6 +67,6 @@ rtmap_err rtmap_impl_layout(rtmap_maptype *mt)
         }
         rtmap_gc_mark_word(bits, overflow_off);
     }
-    rtmap_storage_type_install(mt, bt, bits, &kv, 0, 0);
+    rtmap_storage_type_install(mt, bt, &kv, 0, 0);
     return RTMAP_OK;
 }
