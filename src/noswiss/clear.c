@@ -74,9 +74,6 @@ void rtmap_mapclear(const rtmap_maptype *t, rtmap_hmap *h)
         ns_reset_bucket_array(t, h);
         h->noverflow = 0;
     }
-    h->flags &= (uint8_t)~(NS_SAME_SIZE_GROW | NS_SHRINK);
-    h->oldbuckets = NULL;
-    h->old_nalloc = 0;
     h->nevacuate = 0;
     h->count = 0;
     h->hash0 = rtmap_rand();
