@@ -559,7 +559,7 @@ static void test_indirect_entries_under_iterator(void **state)
     rt_use_heap_allocator();
 }
 
-/* A large map (probes take the full-table shortcut, swiss_dir_first_group) whose
+/* A large map (probes take the full-table shortcut, swiss_probe_first_group) whose
    lower half of the directory lost nearly all its entries: there the tables merge
    and shrink below full capacity while the upper half keeps the directory deep.
    Every key is found or not found as the model says, through both probe paths,
