@@ -76,16 +76,15 @@ RTMAP_INLINE uint8_t *swiss_table_assign(const rtmap_maptype *t, rtmap_hmap *m, 
            misses: prefetching the header makes them overlap instead of following
            one another. */
         size_t di = swiss_dir_index(m, hash);
-        uintptr_t groups_word = swiss_dir_groups_word_at(m, di);
         swiss_table *tab = swiss_dir_at(m, di);
-        uint8_t *groups = swiss_dir_groups(groups_word);
         bool large = swiss_map_is_large(m);
         if (large)
             __builtin_prefetch(tab, 1);
         uint8_t *del_group = NULL;
         unsigned del_slot = 0;
-        swiss_probe p = swiss_probe_start(hash, swiss_dir_group_mask(groups_word));
-        for (uint8_t *g = swiss_probe_first_group(t, groups_word, hash, &p, large);;
+        uint8_t *groups;
+        swiss_probe p;
+        for (uint8_t *g = swiss_probe_table(t, m, di, hash, &groups, &p);;
              swiss_probe_next(&p), g = groups + p.offset * t->bucketsize) {
             if (large)
                 swiss_group_prefetch(g, swiss_write_prefetch_reach(t, m));

@@ -22,6 +22,7 @@ void swiss_dir_free(rtmap_hmap *m, void *dir, size_t len)
 
 void swiss_dir_install(rtmap_hmap *m, swiss_table *tab)
 {
+    m->uniform_stride = 0;          /* the entries no longer follow the slab */
     size_t span = (size_t)1 << (m->global_depth - tab->local_depth);
     for (size_t i = 0; i < span; i++)
         swiss_dir_set(m->dir_ptr, m->dir_len, (size_t)tab->index + i, tab);
@@ -44,6 +45,7 @@ void swiss_dir_double(rtmap_hmap *m, void *new_dir)
     }
     m->dir_ptr = new_dir;
     m->dir_len = 2 * len;
+    m->uniform_stride = 0;
     swiss_forget_dirty_list(m);     /* it names tables by index */
     m->global_depth++;
     m->global_shift--;
@@ -71,6 +73,7 @@ void swiss_dir_halve(rtmap_hmap *m, void *new_dir)
     }
     m->dir_ptr = new_dir;
     m->dir_len = len;
+    m->uniform_stride = 0;
     swiss_forget_dirty_list(m);     /* it names tables by index */
     m->global_depth = depth;
     m->global_shift++;

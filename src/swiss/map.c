@@ -175,6 +175,7 @@ void swiss_free_storage(const rtmap_maptype *t, rtmap_hmap *m)
     }
     m->dir_ptr = NULL;
     m->dir_len = 0;
+    m->uniform_stride = 0;
     /* A presize that failed before its first table owns the slab alone. */
     swiss_free(m, m->groups_slab, m->slab_bytes);
     m->groups_slab = NULL;
@@ -253,6 +254,10 @@ static bool presize(const rtmap_maptype *t, rtmap_hmap *m, uint64_t hint)
     m->global_depth = depth;
     m->global_shift = (uint8_t)(63 - depth);
     m->full_depth_tables = (size_t)dir_size;
+    if (table_bytes <= UINT32_MAX) {
+        m->uniform_stride = (uint32_t)table_bytes;
+        m->uniform_group_mask = (uint16_t)(capacity / SWISS_GROUP_SLOTS - 1);
+    }
     return true;
 }
 

@@ -60,20 +60,26 @@ struct rtmap_hmap {
     bool      tombstone_possible; /* false: no table holds a deleted slot */
     uint8_t   hint_depth;         /* presize's floors: no merge or halving below this */
     uint16_t  hint_capacity;      /* depth, no table shrinks below this capacity */
+    uint8_t  *groups_slab;        /* presize's one block for the groups of all its tables */
+    /* While the directory is as presize built it (each entry its own table of
+       uniform_group_mask + 1 groups, table i at groups_slab + i * uniform_stride),
+       a probe computes its table's groups from the hash (swiss_probe_table);
+       0: read them from the directory. Any change to the directory resets it. */
+    uint32_t  uniform_stride;
+    uint16_t  uniform_group_mask;
+    /* Tables written since the last clear, by directory index (clear.c); only
+       while dirty_list_valid, otherwise a clear visits every table. */
+    uint8_t   dirty_len;
+    bool      dirty_list_valid;
     size_t    full_depth_tables;  /* tables whose local depth is global_depth */
     uint64_t  clear_seq;          /* bumped by every effective clear */
     swiss_retired *retired;       /* freed when no iterator is live */
     size_t    retired_len, retired_cap;
     swiss_table *free_tables;     /* unused table headers (table_headers.c) */
     swiss_table *table_chunks;    /* the chunks table headers come from */
-    uint8_t  *groups_slab;        /* presize's one block for the groups of all its tables */
     _Atomic(uintptr_t) live_iters;
     rtmap_allocator alloc;        /* the allocator current at makemap */
-    /* Tables written since the last clear, by directory index (clear.c); only
-       while dirty_list_valid, otherwise a clear visits every table. */
-    uint32_t  dirty_tables[SWISS_DIRTY_LIST_LEN];
-    uint8_t   dirty_len;
-    bool      dirty_list_valid;
+    uint32_t  dirty_tables[SWISS_DIRTY_LIST_LEN];   /* see dirty_len */
     size_t    slab_tables;        /* live tables whose groups are in groups_slab */
     size_t    slab_bytes;
 };
@@ -238,6 +244,24 @@ RTMAP_INLINE uint8_t *swiss_probe_first_group(const rtmap_maptype *t, uintptr_t 
     if (large && RTMAP_LIKELY((groups_word & SWISS_DIR_LOG2_BITS) == 0))
         return groups + (swiss_h1(hash) & SWISS_FULL_TABLE_GROUP_MASK) * t->bucketsize;
     return groups + p->offset * t->bucketsize;
+}
+
+/* Starts a probe of the table at directory index di: sets its groups and p, and
+   returns the first group. In a map still as presize built it, the groups come
+   from the hash and the map header alone, so the control word's load does not
+   wait for a directory entry's (L1 in a map of 64K entries, L2 at 8M). */
+RTMAP_INLINE uint8_t *swiss_probe_table(const rtmap_maptype *t, const rtmap_hmap *m, size_t di,
+                                        uint64_t hash, uint8_t **groups, swiss_probe *p)
+{
+    if (m->uniform_stride) {
+        *groups = m->groups_slab + di * m->uniform_stride;
+        *p = swiss_probe_start(hash, m->uniform_group_mask);
+        return *groups + p->offset * t->bucketsize;
+    }
+    uintptr_t groups_word = swiss_dir_groups_word_at(m, di);
+    *groups = swiss_dir_groups(groups_word);
+    *p = swiss_probe_start(hash, swiss_dir_group_mask(groups_word));
+    return swiss_probe_first_group(t, groups_word, hash, p, swiss_map_is_large(m));
 }
 
 /* ---- capacity accounting ------------------------------------------------------------ */

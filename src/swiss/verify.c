@@ -192,6 +192,12 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
             if (swiss_dir_groups(w) != tab->groups || swiss_dir_group_mask(w) != tab->group_mask)
                 return fail(why, len, "entry %zu: stale copy of the table's groups or mask", j);
         }
+        /* What a probe computes instead of reading the entry must be the entry. */
+        if (m->uniform_stride &&
+            (!tab->in_slab || span != 1 || tab->group_mask != m->uniform_group_mask ||
+             tab->groups != m->groups_slab + i * m->uniform_stride))
+            return fail(why, len, "entry %zu: the map is marked as presize built it, but the "
+                        "table is not the slab's table %zu", i, i);
         /* A table seen again past its run would fail the index check there. */
         if (!check_table(t, m, tab, i, why, len))
             return false;

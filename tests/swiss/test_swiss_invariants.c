@@ -769,9 +769,22 @@ static void test_clear_visits_dirty_tables(void **state)
     rtmap_mapfree(t, m);
 }
 
-/* A presized map's tables share one block of groups. Growing past the hint
-   replaces them one by one; the block goes with the last of them, or is retired
-   when an iterator is live, and the iterator still sees every key once. */
+/* Every key below n is found with its value, and the next n keys are not. */
+static void expect_keys_below(const rtmap_maptype *t, rtmap_hmap *m, uint64_t n)
+{
+    for (uint64_t k = 0; k < 2 * n; k++) {
+        bool ok;
+        const uint64_t *v = rtmap_mapaccess2_fast64(t, m, k, &ok);
+        assert_int_equal(ok, k < n);
+        assert_int_equal(*v, k < n ? k : 0);
+    }
+}
+
+/* A presized map's tables share one block of groups, and probes compute a
+   table's groups from the hash while the directory is as presize built it.
+   Growing past the hint replaces the tables one by one, which ends that; the
+   block goes with the last of them, or is retired when an iterator is live, and
+   the iterator still sees every key once. */
 static void test_presized_slab(void **state)
 {
     (void)state;
@@ -783,11 +796,14 @@ static void test_presized_slab(void **state)
         size_t tables = st_table_count(m);
         assert_int_equal(m->slab_tables, tables);
         assert_true(tables > 1);
+        assert_int_not_equal(m->uniform_stride, 0);
         long allocs_before = rt_alloc.allocs;
         for (uint64_t k = 0; k < 4000; k++)
             *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
         assert_int_equal(rt_alloc.allocs, allocs_before);   /* no growth below the hint */
         RT_VERIFY(t, m);
+        assert_int_not_equal(m->uniform_stride, 0);
+        expect_keys_below(t, m, 4000);
         rtmap_hiter it;
         unsigned char seen[4000] = { 0 };
         if (with_iter) {
@@ -805,6 +821,8 @@ static void test_presized_slab(void **state)
         RT_VERIFY(t, m);
         assert_null(m->groups_slab);        /* every slab table was replaced */
         assert_int_equal(m->slab_tables, 0);
+        assert_int_equal(m->uniform_stride, 0);
+        expect_keys_below(t, m, 40000);
         if (with_iter) {
             bool slab_retired = false;
             for (size_t i = 0; i < m->retired_len; i++)
@@ -1196,6 +1214,21 @@ static void test_verify_detects_corruption(void **state)
     m->dirty_list_valid = list_valid;
     m->dirty_len = list_len;
     free_tables_corrupt_check(t, m);
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    /* A grown map's tables are not a slab's: probes must read the directory. */
+    m->uniform_stride = (uint32_t)swiss_group_bytes(t, swiss_dir_at(m, 0)->group_mask + 1u);
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->uniform_stride = 0;
+    rtmap_mapfree(t, m);
+
+    m = rtmap_makemap(t, 3000);
+    assert_true(rtmap_verify(t, m, why, sizeof why));
+    m->uniform_stride += 8;                         /* probes would read between tables */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->uniform_stride -= 8;
+    m->uniform_group_mask /= 2;                     /* and only part of each table */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->uniform_group_mask = (uint16_t)(m->uniform_group_mask * 2 + 1);
     assert_true(rtmap_verify(t, m, why, sizeof why));
     rtmap_mapfree(t, m);
 }
