@@ -162,7 +162,9 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *h, char *why, size_t
 
 /* How a build's rtmap_verify reports a broken invariant: formats the description
  * into `why` (when there is room) and returns false, for `return fail(...)`. */
-bool rtmap_verify_fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
+bool rtmap_verify_fail(char *why, size_t whylen, const char *fmt, ...);
 
 #endif /* RTMAP_INTERNAL_H */
