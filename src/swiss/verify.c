@@ -146,6 +146,8 @@ bool rtmap_verify(const rtmap_maptype *t, const rtmap_hmap *m, char *why, size_t
         return fail(why, len, "writing flag set");
     if (m->used < 0)
         return fail(why, len, "negative count");
+    if (m->uniform_stride && m->dir_len == 0)
+        return fail(why, len, "a map without a directory is marked as presize built it");
     if (!m->dir_ptr) {
         if (m->used || m->dir_len)
             return fail(why, len, "unallocated map with used %ld dir_len %zu", (long)m->used, m->dir_len);

@@ -1188,6 +1188,9 @@ static void test_verify_detects_corruption(void **state)
     assert_false(rtmap_verify(t, m, why, sizeof why));
     ctrl_set(g, i, saved);
     assert_true(rtmap_verify(t, m, why, sizeof why));
+    m->uniform_stride = (uint32_t)t->bucketsize;    /* a small map has no slab */
+    assert_false(rtmap_verify(t, m, why, sizeof why));
+    m->uniform_stride = 0;
     for (uint64_t k = 5; k < 3000; k++)
         *(uint64_t *)rtmap_mapassign_fast64(t, m, k) = k;
     assert_true(rtmap_verify(t, m, why, sizeof why));
